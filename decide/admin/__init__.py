@@ -1,0 +1,1 @@
+"""The back-office shell: layout, navigation and dashboard. No domain logic lives here."""

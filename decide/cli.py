@@ -1,0 +1,78 @@
+"""The `flask decide` command group: everything an operator runs."""
+
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from decide.config import ROOT
+from decide.core.mail import deliver_pending
+from decide.demo import DEMO_ACCOUNTS
+from decide.demo import load_demo
+from decide.extensions import db
+
+decide = AppGroup("decide", help="Decide: demo data, mail delivery, translations.")
+i18n = AppGroup("i18n", help="Extract, update and compile the translation catalogs.")
+decide.add_command(i18n)
+
+
+@decide.command()
+def demo():
+    """Load the demo city (debug or DEMO_MODE only; running it twice changes nothing)."""
+    if not (current_app.debug or current_app.config["DEMO_MODE"]):
+        raise click.ClickException(
+            "The demo city is only loaded in debug or demo mode (DEMO_MODE=1): "
+            "it creates accounts with published passwords."
+        )
+    load_demo()
+    db.session.commit()
+    click.echo("Demo city ready. Demo accounts (e-mail / password):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.email} / {account.password}    ({account.role})")
+
+
+@decide.command()
+@click.option("--loop", is_flag=True, help="Keep running, checking the outbox every interval.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between checks.")
+def deliver(loop: bool, interval: float):
+    """Send the e-mail waiting in the outbox."""
+    while True:
+        sent = deliver_pending()
+        if sent:
+            click.echo(f"sent {sent} message(s)")
+        if not loop:
+            break
+        db.session.remove()
+        time.sleep(interval)
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
+
+
+@i18n.command()
+def extract():
+    """Extract the messages into translations/messages.pot."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+             "-o", "translations/messages.pot", ".")
+
+
+@i18n.command("update")
+def update_catalogs():
+    """Extract, then merge new messages into every catalog."""
+    extract.callback()
+    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-wrap",
+             "--ignore-obsolete")
+
+
+@i18n.command()
+def compile():  # noqa: A001 - the command's name
+    """Compile the catalogs (.po to .mo)."""
+    _pybabel("compile", "-d", "translations", "--statistics")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(decide)

@@ -1,0 +1,1 @@
+"""Core: accounts, the organization, i18n, HTML sanitizing, mail outbox, personal data."""

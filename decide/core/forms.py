@@ -1,0 +1,230 @@
+"""Shared form base and the account, sign-in and organization forms."""
+
+from flask import render_template
+from flask import request
+
+from zoneinfo import available_timezones
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import EmailField
+from wtforms import HiddenField
+from wtforms import PasswordField
+from wtforms import SelectField
+from wtforms import SelectMultipleField
+from wtforms import StringField
+from wtforms import SubmitField
+from wtforms.validators import DataRequired
+from wtforms.validators import Email
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import Regexp
+from wtforms.widgets import CheckboxInput
+from wtforms.widgets import ListWidget
+
+from decide.core.i18n import TranslatedField
+from decide.core.i18n import available_locales
+from decide.core.i18n import language_name
+
+
+class Form(FlaskForm):
+    """Every form: CSRF with a translated message, and domain errors placed on fields."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.meta.csrf and self.csrf_token.errors:
+            self.csrf_token.errors = [
+                _("This form has expired or was not sent from this site. "
+                  "Check what you wrote and send it again.")
+            ]
+        return valid
+
+    def add_error(self, error) -> None:
+        """Show a DomainError next to its field, or above the form."""
+        field = getattr(self, error.field, None) if error.field else None
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+        else:
+            self.form_errors.append(error.message)
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors or self.form_errors)
+
+
+def render_form(template: str, form: Form, **context):
+    """Render a page holding a form; a POST that failed validation answers 400."""
+    status = 400 if request.method == "POST" and form.has_errors else 200
+    return render_template(template, form=form, **context), status
+
+
+class ActionForm(Form):
+    """A button that changes something (sign out, withdraw...): only the CSRF token."""
+
+
+def required():
+    return DataRequired(message=_l("Fill in this field."))
+
+
+def max_length(maximum: int):
+    return Length(max=maximum, message=_l("Use at most %(max)d characters."))
+
+
+def email_validators():
+    return [
+        required(),
+        max_length(254),
+        Email(message=_l("Enter an e-mail address like name@example.org."),
+              check_deliverability=False),
+    ]
+
+
+NICKNAME_PATTERN = r"^[A-Za-z0-9_-]+$"
+
+
+def nickname_field(label=_l("Nickname")):
+    return StringField(
+        label,
+        validators=[
+            required(),
+            Length(min=3, max=20, message=_l("Use between %(min)d and %(max)d characters.")),
+            Regexp(NICKNAME_PATTERN,
+                   message=_l("Use only letters without accents, digits, - and _.")),
+        ],
+        description=_l("Your public name in the address of your profile: letters, digits, - and _."),
+    )
+
+
+def locale_field(label=_l("Language")):
+    return SelectField(label, choices=[], validate_choice=True)
+
+
+def locale_choices() -> list[tuple[str, str]]:
+    return [(code, language_name(code)) for code in available_locales()]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SignUpForm(Form):
+    name = StringField(_l("Full name"), validators=[required(), max_length(100)])
+    nickname = nickname_field()
+    email = EmailField(_l("E-mail address"), validators=email_validators())
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(message=_l("Fill in this field."))],
+        description=_l("At least 10 characters. A few unrelated words make a strong password."),
+    )
+    locale = locale_field(_l("Preferred language"))
+    accept_terms = BooleanField(
+        _l("I accept the terms of service"),
+        validators=[DataRequired(message=_l("You must accept the terms of service to sign up."))],
+    )
+    submit = SubmitField(_l("Sign up"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = locale_choices()
+
+
+class SignInForm(Form):
+    email = EmailField(_l("E-mail address"), validators=email_validators())
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Fill in this field."))])
+    next = HiddenField()
+    submit = SubmitField(_l("Sign in"))
+
+
+class EmailForm(Form):
+    email = EmailField(_l("E-mail address"), validators=email_validators())
+    submit = SubmitField(_l("Send"))
+
+
+class NewPasswordForm(Form):
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(_l("Fill in this field."))],
+        description=_l("At least 10 characters. A few unrelated words make a strong password."),
+    )
+    submit = SubmitField(_l("Save the new password"))
+
+
+class ProfileForm(Form):
+    name = StringField(_l("Full name"), validators=[required(), max_length(100)])
+    nickname = nickname_field()
+    locale = locale_field(_l("Preferred language"))
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locale.choices = locale_choices()
+
+
+class ChangeEmailForm(Form):
+    email = EmailField(_l("New e-mail address"), validators=email_validators())
+    password = PasswordField(_l("Current password"),
+                             validators=[InputRequired(_l("Fill in this field."))])
+    submit = SubmitField(_l("Change the e-mail address"))
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[InputRequired(_l("Fill in this field."))])
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(_l("Fill in this field."))],
+        description=_l("At least 10 characters. A few unrelated words make a strong password."),
+    )
+    submit = SubmitField(_l("Change the password"))
+
+
+class DeleteAccountForm(Form):
+    password = PasswordField(_l("Current password"),
+                             validators=[InputRequired(_l("Fill in this field."))])
+    confirm = BooleanField(
+        _l("I understand that my account will be deleted and cannot be recovered"),
+        validators=[DataRequired(_l("Tick this box to confirm."))],
+    )
+    submit = SubmitField(_l("Delete my account"))
+
+
+class LocaleForm(Form):
+    locale = StringField(validators=[required(), max_length(8)])
+    next = HiddenField()
+
+
+class OrganizationForm(Form):
+    name = StringField(_l("Name of the organization"), validators=[required(), max_length(100)])
+    time_zone = SelectField(_l("Time zone"), choices=[])
+    default_locale = SelectField(_l("Default language"), choices=[])
+    available_locales = MultiCheckboxField(
+        _l("Available languages"),
+        choices=[],
+        validators=[DataRequired(_l("Choose at least one language."))],
+    )
+    terms_of_service = TranslatedField(
+        _l("Terms of service"), multiline=True, rows=8, max_length=50_000,
+        description=_l("Allowed HTML: paragraphs, headings (h2–h4), lists, links, bold, italics, tables."),
+    )
+    new_terms_version = BooleanField(
+        _l("Publish these terms as a new version (residents accept them at their next sign-in)")
+    )
+    privacy_policy = TranslatedField(
+        _l("Privacy policy"), multiline=True, rows=8, max_length=50_000,
+        description=_l("Allowed HTML: paragraphs, headings (h2–h4), lists, links, bold, italics, tables."),
+    )
+    accessibility_statement = TranslatedField(
+        _l("Accessibility statement"), multiline=True, rows=8, max_length=50_000,
+        description=_l("Allowed HTML: paragraphs, headings (h2–h4), lists, links, bold, italics, tables."),
+    )
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, shipped: tuple[str, ...], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(code, language_name(code)) for code in shipped]
+        self.default_locale.choices = choices
+        self.available_locales.choices = choices
+        self.time_zone.choices = [(zone, zone) for zone in sorted(available_timezones())]

@@ -1,0 +1,63 @@
+"""The one place that cleans HTML. Only this module imports bleach.
+
+Staff rich text is sanitized on save against an allowlist; resident text is never HTML:
+it is escaped, and its links made clickable with rel="nofollow ugc".
+"""
+
+from functools import partial
+
+import bleach
+from bleach.linkifier import Linker
+from markupsafe import Markup
+from markupsafe import escape
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "strong", "b", "em", "i", "u", "s", "a", "ul", "ol", "li",
+    "h2", "h3", "h4", "blockquote", "code", "pre", "hr",
+    "table", "thead", "tbody", "tr", "th", "td", "caption",
+})
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "lang", "hreflang"],
+    "th": ["scope"],
+    "*": ["lang"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+
+def _nofollow(attrs, new=False):
+    href_key = (None, "href")
+    if href_key in attrs:
+        attrs[(None, "rel")] = "nofollow ugc"
+    return attrs
+
+
+_resident_linker = Linker(callbacks=[_nofollow], skip_tags={"pre", "code"})
+_staff_clean = partial(
+    bleach.clean,
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+
+
+def sanitize_html(html: str | None) -> str:
+    """Staff rich text: keep the allowlisted tags, drop everything else."""
+    return _staff_clean(html or "").strip()
+
+
+def sanitize_translated(texts: dict[str, str]) -> dict[str, str]:
+    return {code: sanitize_html(text) for code, text in texts.items() if text}
+
+
+def resident_text(text: str | None) -> Markup:
+    """Resident-written text as HTML: escaped, paragraphs kept, links clickable."""
+    escaped = str(escape(text or ""))
+    linked = _resident_linker.linkify(escaped)
+    paragraphs = [p.replace("\n", "<br>") for p in linked.replace("\r\n", "\n").split("\n\n")]
+    return Markup("".join(f"<p>{p}</p>" for p in paragraphs if p.strip()))  # noqa: S704
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["resident_text"] = resident_text

@@ -1,0 +1,136 @@
+"""Core models: the organization, users, and the mail outbox."""
+
+import secrets
+from datetime import UTC
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON
+from sqlalchemy import Boolean
+from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
+from sqlalchemy import Integer
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import select
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+
+from decide.core.personal_data import PersonalData
+from decide.extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC: stored the same way on SQLite and PostgreSQL, shown in the org's zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Organization(Timestamped, db.Model):
+    """The city. One row per installation; `Organization.current()` never returns None."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    default_locale: Mapped[str] = mapped_column(String(8), default="en")
+    available_locales: Mapped[list[str]] = mapped_column(JSON, default=list)
+    terms_of_service: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    terms_version: Mapped[int] = mapped_column(Integer, default=1)
+    privacy_policy: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    accessibility_statement: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    @classmethod
+    def current(cls, languages: tuple[str, ...] = ("en",)) -> "Organization":
+        organization = db.session.scalars(select(cls).order_by(cls.id).limit(1)).first()
+        if organization is None:
+            # A fresh database before `flask decide demo` or the first settings save:
+            # a transient default, never added to the session.
+            organization = cls(
+                name="Decide",
+                time_zone="UTC",
+                default_locale=languages[0],
+                available_locales=list(languages),
+                terms_of_service={},
+                terms_version=1,
+                privacy_policy={},
+                accessibility_statement={},
+            )
+        return organization
+
+
+class User(UserMixin, Timestamped, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Both stored lower-case, so the unique constraints are case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    nickname: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(8))
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    accepted_terms_version: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_terms_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Part of the session identity: changing it (new password, deletion) signs out
+    # every other session of this user.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_token)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.deleted_at is None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    @property
+    def is_staff(self) -> bool:
+        """Admins now; holders of a process role join them when roles exist."""
+        return self.admin
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.nickname}>"
+
+
+class OutboxMessage(db.Model):
+    """An e-mail written in the transaction of the change that caused it, sent after commit."""
+
+    __tablename__ = "outbox"
+    __personal_data__ = (
+        PersonalData(
+            "user_id", erase="delete", export=("subject", "created_at", "sent_at")
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by the worker that claimed the message; a crashed worker's claim expires.
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,3 @@
+from decide import create_app
+
+app = create_app()
