@@ -1,0 +1,244 @@
+"""Fixtures: a migrated database per run (SQLite, or PostgreSQL with --db=postgresql),
+emptied after every test; a client that sends valid CSRF tokens; factories.
+
+`make test` runs the suite on SQLite, then again with --db=postgresql for every test not
+marked `nodb` or `e2e`. The PostgreSQL run creates its own uniquely named database through
+the `postgres` maintenance database and drops it at the end. It is skipped when no server
+answers, except in CI (CI=true), where that is a failure.
+"""
+
+import email
+import hashlib
+import os
+import secrets
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from decide import create_app
+from decide.core.mail import deliver_pending
+from decide.core.models import User
+from decide.core.models import utcnow
+from decide.core.passwords import hash_password
+from decide.extensions import db as _db
+from decide.extensions import limiter
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+STAFF_PASSWORD = "correct-horse-battery-staple-staff"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", default="sqlite", choices=("sqlite", "postgresql"),
+                     help="database backend for the database-dependent tests")
+
+
+def _maintenance_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/postgres")
+
+
+def _maintenance_connection():
+    url = make_url(_maintenance_url()).set(drivername="postgresql")
+    return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True,
+                           connect_timeout=5)
+
+
+def pytest_configure(config):
+    if config.getoption("--db") != "postgresql":
+        return
+    try:
+        _maintenance_connection().close()
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.exit(f"CI needs PostgreSQL and none answers: {error}", returncode=1)
+        pytest.exit(f"PostgreSQL does not answer ({error}); skipping the PostgreSQL run.",
+                    returncode=0)
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    if request.config.getoption("--db") == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    name = f"decide_test_{os.getpid()}_{secrets.token_hex(4)}"
+    with _maintenance_connection() as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(_maintenance_url()).set(drivername="postgresql+psycopg", database=name)
+    yield url.render_as_string(hide_password=False)
+    with _maintenance_connection() as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _app(database_url, tmp_path_factory):
+    mail_dir = tmp_path_factory.mktemp("mail")
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "MAIL_DIR": mail_dir,
+        "MAIL_URL": "",
+        "PUBLIC_URL": "https://decide.test",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    })
+    app.test_client_class = Client
+    with app.app_context():
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+def _empty_tables():
+    tables = [table.name for table in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            _db.session.execute(text(f"DELETE FROM {table}"))
+    _db.session.commit()
+
+
+@pytest.fixture
+def app(_app):
+    """The app with an empty database; whatever a test commits is removed afterwards."""
+    with _app.app_context():
+        yield _app
+        _db.session.rollback()
+        _empty_tables()
+        _db.session.remove()
+    limiter.reset()
+    for path in Path(_app.config["MAIL_DIR"]).glob("*.eml"):
+        path.unlink()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+class Client(FlaskClient):
+    """A test client whose form posts carry a valid CSRF token unless csrf=False."""
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            if "csrf_token" not in session:
+                session["csrf_token"] = hashlib.sha1(os.urandom(64)).hexdigest()
+            raw = session["csrf_token"]
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        data = kwargs.get("data")
+        if csrf and (data is None or isinstance(data, dict)) and "csrf_token" not in (data or {}):
+            kwargs["data"] = {**(data or {}), "csrf_token": self.csrf_token()}
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_HASHES: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    # Argon2 is slow on purpose; the factories reuse one hash per password.
+    if password not in _HASHES:
+        _HASHES[password] = hash_password(password)
+    return _HASHES[password]
+
+
+@pytest.fixture
+def create_user(db):
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides) -> User:
+        number = next(counter)
+        admin = overrides.get("admin", False)
+        password = overrides.pop("password", STAFF_PASSWORD if admin else DEFAULT_PASSWORD)
+        values = {
+            "email": f"resident{number}@example.org",
+            "nickname": f"resident{number}",
+            "name": f"Resident {number}",
+            "locale": "en",
+            "confirmed_at": utcnow(),
+            "accepted_terms_version": 1,
+            "password_hash": _hash(password),
+        }
+        values.update(overrides)
+        user = User(**values)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def user(create_user):
+    return create_user()
+
+
+@pytest.fixture
+def admin(create_user):
+    return create_user(admin=True, nickname="council", email="council@example.org")
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(user: User, password: str | None = None):
+        password = password or (STAFF_PASSWORD if user.is_staff else DEFAULT_PASSWORD)
+        response = client.post("/signin", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return sign_in
+
+
+@pytest.fixture
+def mails(app):
+    """Deliver the outbox and return the messages written, oldest first."""
+
+    def delivered() -> list[email.message.EmailMessage]:
+        deliver_pending()
+        paths = sorted(Path(app.config["MAIL_DIR"]).glob("*.eml"))
+        return [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in paths
+        ]
+
+    return delivered
+
+
+@pytest.fixture
+def count_queries(app):
+    """Counts the SQL statements run inside a `with count_queries() as counter:` block."""
+
+    class Counter:
+        def __init__(self):
+            self.count = 0
+
+        def __call__(self, *args):
+            self.count += 1
+
+        def __enter__(self):
+            event.listen(_db.engine, "before_cursor_execute", self)
+            return self
+
+        def __exit__(self, *exc):
+            event.remove(_db.engine, "before_cursor_execute", self)
+
+    return Counter
