@@ -15,6 +15,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import g
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
@@ -125,7 +127,17 @@ def db(app):
 
 
 class Client(FlaskClient):
-    """A test client whose form posts carry a valid CSRF token unless csrf=False."""
+    """A test client whose form posts carry a valid CSRF token unless csrf=False.
+
+    Requests reuse the test's app context (so they share its database session), but each
+    starts with an empty `g`, as in production: otherwise the signed-in user, the locale
+    and the CSRF token of one request would leak into the next, even from another client.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            vars(g._get_current_object()).clear()
+        return super().open(*args, **kwargs)
 
     def csrf_token(self) -> str:
         with self.session_transaction() as session:
