@@ -125,7 +125,8 @@ def logout():
         session.clear()
         flash(_("You have signed out."), "success")
         return redirect(url_for("core.home"))
-    return redirect(request.referrer or url_for("core.home"))
+    # Never back to the Referer: a cross-site form could name any address there.
+    return redirect(url_for("core.home"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

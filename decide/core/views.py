@@ -145,7 +145,9 @@ def password():
             form.add_error(error)
         else:
             db.session.commit()
-            login_user(current_user)  # the session identity changed with the password
+            # The session identity changed with the password; login_user needs the user
+            # itself, not the current_user proxy (which would then point at itself).
+            login_user(current_user._get_current_object())
             flash(_("Your new password is saved."), "success")
             return redirect(url_for("core.password"))
     return render_form("core/account/password.html", form)
