@@ -80,7 +80,12 @@ def require_current_terms():
 
 
 def account_key() -> str:
-    """Rate-limit key per account: the e-mail address typed in the form."""
+    """Rate-limit key per account: the e-mail address typed in the form, or, on a page
+    reached through a mailed link (password reset), that link: without it every reset
+    would share one bucket and a few bad tries would block everyone's."""
+    token = (request.view_args or {}).get("token")
+    if token:
+        return "link:" + token
     return "account:" + normalize_email(request.form.get("email", ""))
 
 
