@@ -53,22 +53,27 @@ def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
 
 
-@i18n.command()
-def extract():
+@i18n.command(with_appcontext=False)
+@click.option("--output", "-o", default="translations/messages.pot", show_default=True,
+              help="Where to write the template (relative to the project).")
+def extract(output: str):
     """Extract the messages into translations/messages.pot."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
-             "-o", "translations/messages.pot", ".")
+    (ROOT / "translations").mkdir(exist_ok=True)
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
+             "-k", "lazy_ngettext:1,2", "--project", "Decide",
+             "--copyright-holder", "Decide contributors", "--no-location",
+             "--sort-output", "-o", output, ".")
 
 
-@i18n.command("update")
+@i18n.command("update", with_appcontext=False)
 def update_catalogs():
     """Extract, then merge new messages into every catalog."""
-    extract.callback()
+    extract.callback(output="translations/messages.pot")
     _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-wrap",
              "--ignore-obsolete")
 
 
-@i18n.command()
+@i18n.command(with_appcontext=False)
 def compile():  # noqa: A001 - the command's name
     """Compile the catalogs (.po to .mo)."""
     _pybabel("compile", "-d", "translations", "--statistics")
