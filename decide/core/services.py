@@ -1,5 +1,6 @@
 """Account and organization services. They flush, never commit, and raise DomainError."""
 
+import re
 from datetime import date
 from datetime import datetime
 
@@ -75,7 +76,13 @@ def find_user_by_email(email: str) -> User | None:
     ).first()
 
 
+# Deleted accounts are renamed "deleted-<id>" (delete_account): nobody may take those names.
+DELETED_NICKNAME = re.compile(r"deleted-[0-9]+")
+
+
 def _check_free(email: str | None = None, nickname: str | None = None, exclude: User | None = None):
+    if nickname is not None and DELETED_NICKNAME.fullmatch(nickname):
+        raise DomainError(_("This nickname is taken. Choose another one."), field="nickname")
     for column, value, field, message in (
         (User.email, email, "email", _l("An account with this e-mail address already exists.")),
         (User.nickname, nickname, "nickname", _l("This nickname is taken. Choose another one.")),
