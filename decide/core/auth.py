@@ -4,6 +4,7 @@ from datetime import UTC
 from datetime import datetime
 
 from flask import Blueprint
+from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -125,8 +126,8 @@ def logout():
         session.clear()
         flash(_("You have signed out."), "success")
         return redirect(url_for("core.home"))
-    # Never back to the Referer: a cross-site form could name any address there.
-    return redirect(url_for("core.home"))
+    # Refused, never sent back to the Referer: a cross-site form could name any address there.
+    abort(400, description=" ".join(form.csrf_token.errors))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -3,12 +3,15 @@
 from datetime import UTC
 from datetime import datetime
 
+from flask import abort
 from flask import current_app
 from flask import flash
+from flask import has_request_context
 from flask import redirect
 from flask import request
 from flask import session
 from flask import url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -53,6 +56,14 @@ def set_security_headers(response):
     return response
 
 
+def reject_null_characters():
+    """No address holds a NUL character; PostgreSQL refuses them in text, so a lookup by
+    such a path or query value would fail with a server error instead of a clear answer."""
+    values = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
+    if any("\x00" in value for value in values):
+        abort(400, description=_("The address contains characters that are not allowed."))
+
+
 def expire_idle_staff():
     """Staff sessions end after STAFF_IDLE_TIMEOUT without a request."""
     if not current_user.is_authenticated or request.endpoint == "static":
@@ -93,11 +104,22 @@ def address_key() -> str:
     return "address:" + (get_remote_address() or "")
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over https (directly or from
+    a trusted proxy), even when SESSION_COOKIE_SECURE was left off."""
+
+    def get_cookie_secure(self, app) -> bool:
+        secure = super().get_cookie_secure(app)
+        return secure or (has_request_context() and request.is_secure)
+
+
 def init_app(app) -> None:
+    app.session_interface = SessionInterface()
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     app.jinja_env.globals["csrf_token"] = generate_csrf  # for forms outside a FlaskForm
+    app.before_request(reject_null_characters)
     app.before_request(expire_idle_staff)
     app.before_request(require_current_terms)
     app.after_request(set_security_headers)

@@ -63,7 +63,10 @@ def healthz():
 @bp.route("/locale", methods=["POST"])
 def set_locale():
     form = LocaleForm()
-    if not form.validate_on_submit() or form.locale.data not in available_locales():
+    valid = form.validate_on_submit()
+    if form.csrf_token.errors:
+        abort(400, description=" ".join(form.csrf_token.errors))
+    if not valid or form.locale.data not in available_locales():
         abort(400, description=_("This language is not available."))
     session["locale"] = form.locale.data
     if current_user.is_authenticated:

@@ -1,0 +1,596 @@
+"""CSRF on every POST, security headers and cookies, no inline code, rate limits, bad input.
+
+The sweeps walk the app's URL map, so an endpoint added later is covered (or the test says
+which sample values it needs).
+"""
+
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from html.parser import HTMLParser
+from urllib.parse import quote
+from urllib.parse import urlsplit
+
+import pytest
+from flask_babel import force_locale
+from flask_babel import gettext
+from limits import parse as parse_limit
+
+from decide import create_app
+from decide.config import Config
+from decide.core.models import Organization
+from decide.core.models import User
+from decide.core.services import make_token
+from tests.conftest import DEFAULT_PASSWORD
+from tests.conftest import STAFF_PASSWORD
+
+CSRF_MESSAGE = ("This form has expired or was not sent from this site. "
+                "Check what you wrote and send it again.")
+NEW_PASSWORD = "a-brand-new-long-passphrase"
+
+
+def _url_rules():
+    """The URL map of an app built with the default configuration."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return sorted(app.url_map.iter_rules(), key=lambda rule: (rule.rule, rule.endpoint))
+
+
+RULES = _url_rules()
+GET_RULES = [rule for rule in RULES if "GET" in rule.methods]
+POST_RULES = [rule for rule in RULES if "POST" in rule.methods]
+
+
+def translated(message: str, locale: str, **values) -> str:
+    with force_locale(locale):
+        return gettext(message, **values)
+
+
+# --- sample values for path arguments -----------------------------------------------------
+
+def path_values(rule, user: User) -> list[dict]:
+    """One or more sets of values for the rule's arguments, or a failure naming the rule."""
+    samples = {
+        "static": [{"filename": "css/app.css"}],
+        "core.legal": [{"page": page} for page in ("terms", "privacy", "accessibility")],
+        "core.profile": [{"nickname": user.nickname}],
+        "auth.confirm": [
+            {"token": make_token("confirm", {"u": user.id, "e": user.email})},
+            {"token": "not-a-token"},
+        ],
+        "core.confirm_email_change": [
+            {"token": make_token("change-email",
+                                 {"u": user.id, "e": "moved@example.org", "old": user.email})},
+            {"token": "not-a-token"},
+        ],
+        "auth.reset": [{"token": make_token("reset", {"u": user.id,
+                                                      "h": user.password_hash[-16:]})}],
+    }
+    if not rule.arguments:
+        return [{}]
+    if rule.endpoint not in samples:
+        pytest.fail(f"Add sample path values for {rule.endpoint} ({rule.rule}) to this test.")
+    return samples[rule.endpoint]
+
+
+def build(rule, values: dict) -> str:
+    path = rule.rule
+    for name, value in values.items():
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", quote(str(value), safe=""), path)
+    assert "<" not in path, path
+    return path
+
+
+# --- checks on every response ---------------------------------------------------------------
+
+def csp_directives(response) -> dict[str, list[str]]:
+    policy = response.headers.get("Content-Security-Policy", "")
+    directives = {}
+    for part in policy.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0]] = words[1:]
+    return directives
+
+
+def assert_security_headers(response):
+    csp = csp_directives(response)
+    assert csp, f"no Content-Security-Policy on {response.request.path}"
+    for kind in ("script-src", "style-src"):
+        sources = csp.get(kind, csp.get("default-src"))
+        assert sources, f"{kind} is not restricted"
+        assert "'unsafe-inline'" not in sources
+        assert "'unsafe-eval'" not in sources
+        assert "*" not in sources
+    assert csp["default-src"] == ["'self'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["object-src"] == ["'none'"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] in {
+        "no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin",
+    }
+
+
+class InlineCodeFinder(HTMLParser):
+    """Collects whatever a CSP without 'unsafe-inline' would block (or a sanitizer missed)."""
+
+    def __init__(self):
+        super().__init__()
+        self.problems = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script" and not attributes.get("src"):
+            self.problems.append("inline <script>")
+        if tag == "style":
+            self.problems.append("<style> element")
+        for name, value in attrs:
+            if name == "style":
+                self.problems.append(f"style= on <{tag}>")
+            if name.startswith("on"):
+                self.problems.append(f"{name}= on <{tag}>")
+            if name in {"href", "src", "action", "formaction"} and value and \
+                    value.strip().lower().startswith("javascript:"):
+                self.problems.append(f"javascript: URL on <{tag}>")
+
+
+def assert_no_inline_code(response):
+    finder = InlineCodeFinder()
+    finder.feed(response.get_data(as_text=True))
+    assert finder.problems == [], f"{response.request.path}: {finder.problems}"
+
+
+def check_page(response):
+    for step in [*response.history, response]:
+        assert step.status_code < 500, step.request.path
+        assert_security_headers(step)
+        if step.mimetype == "text/html":
+            assert_no_inline_code(step)
+
+
+def sign_in_as(role, login, user, admin):
+    if role == "resident":
+        login(user)
+    elif role == "admin":
+        login(admin)
+
+
+# --- every GET page -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["anonymous", "resident", "admin"])
+@pytest.mark.parametrize("rule", GET_RULES, ids=lambda rule: rule.endpoint)
+def test_every_page_has_security_headers_and_no_inline_code(rule, role, client, user, admin,
+                                                            login):
+    sign_in_as(role, login, user, admin)
+    for values in path_values(rule, user):
+        response = client.get(build(rule, values), follow_redirects=True)
+        check_page(response)
+        response.close()
+
+
+def test_error_and_form_error_pages_have_security_headers_and_no_inline_code(
+        app, client, user, login, monkeypatch):
+    pages = [
+        client.get("/no/such/page"),                       # 404
+        client.get("/signout"),                            # 405
+        client.post("/signin", data={"email": "x", "password": ""}),  # 400 with field errors
+        client.post("/signup", data={}, csrf=False),       # 400 with the CSRF message
+        client.post("/locale", data={"locale": "xx"}),     # 400 error page
+    ]
+    monkeypatch.setitem(app.config, "RATELIMIT_ACCOUNT", "1 per minute")
+    client.post("/password/forgot", data={"email": "a@example.org"})
+    pages.append(client.post("/password/forgot", data={"email": "a@example.org"}))  # 429
+    login(user)
+    pages.append(client.get("/admin/"))                   # 403
+    assert [page.status_code for page in pages] == [404, 405, 400, 400, 400, 429, 403]
+    for page in pages:
+        check_page(page)
+
+
+# --- cookies and https ----------------------------------------------------------------------
+
+def session_cookie_header(response) -> str:
+    cookies = [value for value in response.headers.getlist("Set-Cookie")
+               if value.startswith("session=")]
+    assert cookies, "no session cookie set"
+    return cookies[-1]
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client, user):
+    response = client.post("/signin", data={"email": user.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302
+    cookie = session_cookie_header(response)
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http (development): a Secure cookie would be lost
+
+
+def test_behind_https_the_session_cookie_is_secure_and_hsts_is_sent(client, user):
+    response = client.post("/signin", data={"email": user.email, "password": DEFAULT_PASSWORD},
+                           base_url="https://localhost")
+    assert response.status_code == 302
+    cookie = session_cookie_header(response)
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
+    hsts = response.headers["Strict-Transport-Security"]
+    assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 15_552_000  # 180 days
+    page = client.get("/", base_url="https://localhost")
+    assert "Strict-Transport-Security" in page.headers
+
+
+def test_plain_http_sends_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+def test_signed_in_pages_are_not_cached(client, user, login):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    login(user)
+    assert "no-store" in client.get("/account").headers["Cache-Control"]
+
+
+# --- CSRF on every POST ---------------------------------------------------------------------
+
+@dataclass
+class PostCase:
+    data: dict
+    signed_in: bool = True          # as the admin; False: anonymous (sign-in, sign-up)
+    kept: dict = field(default_factory=dict)  # typed values the form page shows back
+    renders_form: bool = True
+    pending_terms: bool = False
+
+
+def post_cases(user: User, admin: User) -> dict[str, PostCase]:
+    return {
+        "core.set_locale": PostCase({"locale": "fr", "next": "/"}, renders_form=False),
+        "auth.logout": PostCase({}, renders_form=False),
+        "core.account": PostCase(
+            {"name": "Nova <Name>", "nickname": "novanick", "locale": "fr"},
+            kept={"name": "Nova <Name>", "nickname": "novanick"},
+        ),
+        "core.change_email": PostCase(
+            {"email": "new-address@example.org", "password": STAFF_PASSWORD},
+            kept={"email": "new-address@example.org"},
+        ),
+        "core.password": PostCase({"current_password": STAFF_PASSWORD,
+                                   "password": NEW_PASSWORD + "-for-staff"}),
+        "core.delete_account": PostCase({"password": STAFF_PASSWORD, "confirm": "y"}),
+        "auth.accept_terms": PostCase({}, pending_terms=True),
+        "auth.resend": PostCase({"email": user.email}, kept={"email": user.email}),
+        "auth.forgot": PostCase({"email": admin.email}, kept={"email": admin.email}),
+        "auth.reset": PostCase({"password": NEW_PASSWORD + "-for-staff"}),
+        "auth.login": PostCase({"email": admin.email, "password": STAFF_PASSWORD},
+                               signed_in=False, kept={"email": admin.email}),
+        "auth.signup": PostCase(
+            {"name": "Ana <Ruiz>", "nickname": "anaruiz", "email": "ana@example.org",
+             "password": NEW_PASSWORD, "locale": "es", "accept_terms": "y"},
+            signed_in=False,
+            kept={"name": "Ana <Ruiz>", "nickname": "anaruiz", "email": "ana@example.org"},
+        ),
+        "core_admin.organization": PostCase(
+            {"name": "Villa <Nueva>", "time_zone": "Europe/Madrid", "default_locale": "es",
+             "available_locales": ["en", "es"], "terms_of_service-en": "<p>Terms kept</p>",
+             "new_terms_version": "y"},
+            kept={"name": "Villa <Nueva>", "terms_of_service-en": "<p>Terms kept</p>"},
+        ),
+    }
+
+
+def database_rows(db) -> dict:
+    db.session.expire_all()
+    return {
+        table.name: sorted(db.session.execute(table.select()).all(), key=repr)
+        for table in db.metadata.sorted_tables
+    }
+
+
+def observable_state(client, db):
+    """The database, whether the client is signed in, and the language it gets."""
+    rows = database_rows(db)
+    signed_in = client.get("/account").status_code == 200
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
+    return rows, signed_in, re.search(r'<html lang="([^"]+)"', home).group(1)
+
+
+@pytest.fixture
+def csrf_setup(db, client, user, admin, login):
+    """An unconfirmed resident (for resend), an organization, and the admin in Spanish."""
+    def setup(endpoint) -> PostCase:
+        user.confirmed_at = None
+        admin.locale = "es"
+        organization = Organization.current(("en", "es", "ca", "fr"))
+        db.session.add(organization)
+        db.session.commit()
+        case = post_cases(user, admin).get(endpoint)
+        if case is None:
+            pytest.fail(f"Add {endpoint} to post_cases: every POST endpoint must be swept.")
+        if case.signed_in:
+            login(admin)
+        if case.pending_terms:
+            organization.terms_version = 2
+            db.session.commit()
+        return case
+
+    return setup
+
+
+def url_for_post(rule, user):
+    values = path_values(rule, user)[0]
+    return build(rule, values)
+
+
+@pytest.mark.parametrize("rule", POST_RULES, ids=lambda rule: rule.endpoint)
+def test_post_without_csrf_token_is_refused_and_changes_nothing(rule, client, db, user,
+                                                                csrf_setup):
+    case = csrf_setup(rule.endpoint)
+    url = url_for_post(rule, user)
+    before = observable_state(client, db)
+    headers = {} if case.signed_in else {"Accept-Language": "es"}
+
+    response = client.post(url, data=case.data, csrf=False, headers=headers)
+
+    assert 400 <= response.status_code < 500, response.status_code
+    assert observable_state(client, db) == before
+    check_page(response)
+    # The same request with a token is accepted: the test above can fail.
+    accepted = client.post(url, data=case.data, headers=headers)
+    assert accepted.status_code in (200, 302, 303), accepted.get_data(as_text=True)
+    assert observable_state(client, db) != before
+
+
+def test_post_with_a_wrong_csrf_token_is_refused(client, db, admin, login):
+    login(admin)
+    response = client.post("/account", data={"name": "Other", "nickname": "other",
+                                             "locale": "en", "csrf_token": "forged"})
+    assert response.status_code == 400
+    db.session.refresh(admin)
+    assert admin.name != "Other"
+
+
+def test_token_of_another_session_is_refused(app, client, db, admin, login):
+    other = app.test_client()
+    foreign_token = other.csrf_token()
+    login(admin)
+    response = client.post("/account", data={"name": "Other", "nickname": "other",
+                                             "locale": "en", "csrf_token": foreign_token})
+    assert response.status_code == 400
+    db.session.refresh(admin)
+    assert admin.name != "Other"
+
+
+FORM_RULES = [rule for rule in POST_RULES
+              if rule.endpoint not in {"core.set_locale", "auth.logout"}]
+
+
+@pytest.mark.parametrize("rule", FORM_RULES, ids=lambda rule: rule.endpoint)
+def test_form_without_csrf_token_shows_translated_message_and_keeps_typed_values(
+        rule, client, user, csrf_setup):
+    case = csrf_setup(rule.endpoint)
+    headers = {} if case.signed_in else {"Accept-Language": "es"}
+
+    response = client.post(url_for_post(rule, user), data=case.data, csrf=False,
+                           headers=headers)
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<html lang="es">' in page
+    form = re.search(r'<form method="post" novalidate>(.*?)</form>', page, re.S)
+    assert form, "the form is shown again"
+    message = translated(CSRF_MESSAGE, "es")
+    assert str(escape_html(message)) in form.group(1)
+    for name, value in case.kept.items():
+        assert escape_html(value) in form.group(1), f"{name} was not kept"
+    assert "csrf_token" in form.group(1)  # a fresh token to send it again
+
+
+def test_signout_without_token_keeps_the_session(client, admin, login):
+    login(admin)
+    response = client.post("/signout", csrf=False)
+    assert response.status_code == 400
+    assert client.get("/account").status_code == 200
+
+
+def test_locale_switch_without_token_says_why(client):
+    response = client.post("/locale", data={"locale": "es"}, csrf=False,
+                           headers={"Accept-Language": "fr"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert translated(CSRF_MESSAGE, "fr") in page.replace("&#39;", "'")
+    assert client.get("/", headers={"Accept-Language": "fr"}).data.count(b'lang="fr"') >= 1
+
+
+def escape_html(value: str) -> str:
+    return (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&#34;").replace("'", "&#39;"))
+
+
+# --- rate limits ----------------------------------------------------------------------------
+
+def limit_per_second(text: str) -> float:
+    limit = parse_limit(text)
+    return limit.amount / limit.get_expiry()
+
+
+@pytest.mark.nodb
+def test_default_address_limit_is_looser_than_the_account_limit():
+    assert limit_per_second(Config.RATELIMIT_ADDRESS) > 5 * limit_per_second(
+        Config.RATELIMIT_ACCOUNT)
+    assert parse_limit(Config.RATELIMIT_ACCOUNT).amount <= 20
+
+
+def limited_post(endpoint: str, email: str, user: User) -> tuple[str, dict]:
+    data = {
+        "auth.login": {"email": email, "password": "wrong-password-here"},
+        "auth.signup": {"name": "Someone", "nickname": email.split("@")[0][:20],
+                        "email": email, "password": NEW_PASSWORD, "locale": "en",
+                        "accept_terms": "y"},
+        "auth.forgot": {"email": email},
+        "auth.resend": {"email": email},
+    }[endpoint]
+    url = {"auth.login": "/signin", "auth.signup": "/signup", "auth.forgot": "/password/forgot",
+           "auth.resend": "/confirm"}[endpoint]
+    return url, data
+
+
+LIMITED = ["auth.login", "auth.signup", "auth.forgot", "auth.resend"]
+
+
+@pytest.mark.parametrize("endpoint", LIMITED)
+def test_rate_limited_per_account(endpoint, app, client, user, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ACCOUNT", "3 per minute")
+    monkeypatch.setitem(app.config, "RATELIMIT_ADDRESS", "50 per minute")
+    url, data = limited_post(endpoint, "target@example.org", user)
+    statuses = [client.post(url, data=data).status_code for _ in range(4)]
+    assert 429 not in statuses[:3]
+    assert statuses[3] == 429
+    # The e-mail typed is the key, whatever its case or spaces.
+    _, shouting = limited_post(endpoint, "target@example.org", user)
+    shouting["email"] = "  TARGET@Example.org "
+    assert client.post(url, data=shouting).status_code == 429
+    # Another account from the same address is not affected.
+    other_url, other = limited_post(endpoint, "neighbour@example.org", user)
+    assert client.post(other_url, data=other).status_code != 429
+
+
+@pytest.mark.parametrize("endpoint", LIMITED)
+def test_rate_limited_per_address(endpoint, app, client, user, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ACCOUNT", "50 per minute")
+    monkeypatch.setitem(app.config, "RATELIMIT_ADDRESS", "3 per minute")
+    statuses = []
+    for number in range(4):
+        url, data = limited_post(endpoint, f"person{number}@example.org", user)
+        statuses.append(client.post(url, data=data).status_code)
+    assert 429 not in statuses[:3]
+    assert statuses[3] == 429
+    other = app.test_client()
+    url, data = limited_post(endpoint, "far-away@example.org", user)
+    response = other.post(url, data=data, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert response.status_code != 429
+
+
+def test_help_desk_residents_still_sign_in_after_one_resident_is_locked_out(
+        app, create_user, monkeypatch):
+    """Many residents on one machine: one resident's typos lock that account only."""
+    monkeypatch.setitem(app.config, "RATELIMIT_ACCOUNT", "3 per minute")
+    monkeypatch.setitem(app.config, "RATELIMIT_ADDRESS", "30 per minute")
+    clumsy = create_user()
+    desk = app.test_client()
+    for _ in range(3):
+        desk.post("/signin", data={"email": clumsy.email, "password": "not-my-password"})
+    locked = desk.post("/signin", data={"email": clumsy.email, "password": DEFAULT_PASSWORD})
+    assert locked.status_code == 429
+
+    for _ in range(6):
+        resident = create_user()
+        kiosk = app.test_client()  # same address, a fresh browser session per resident
+        response = kiosk.post("/signin", data={"email": resident.email,
+                                               "password": DEFAULT_PASSWORD})
+        assert response.status_code == 302
+        assert kiosk.get("/account").status_code == 200
+
+
+def test_reset_link_is_limited_per_link_not_site_wide(app, client, db, user, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ACCOUNT", "2 per minute")
+    monkeypatch.setitem(app.config, "RATELIMIT_ADDRESS", "50 per minute")
+    attacker = app.test_client()
+    for _ in range(3):
+        attacker.post("/password/reset/forged-token", data={"password": NEW_PASSWORD})
+    assert attacker.post("/password/reset/forged-token",
+                         data={"password": NEW_PASSWORD}).status_code == 429
+    token = make_token("reset", {"u": user.id, "h": user.password_hash[-16:]})
+    response = client.post(f"/password/reset/{token}", data={"password": NEW_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_too_many_requests_page_is_translated_inside_the_layout(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ACCOUNT", "1 per minute")
+    headers = {"Accept-Language": "es"}
+    data = {"email": "someone@example.org", "password": "whatever-it-is"}
+    client.post("/signin", data=data, headers=headers)
+    response = client.post("/signin", data=data, headers=headers)
+    assert response.status_code == 429
+    page = response.get_data(as_text=True)
+    assert '<html lang="es">' in page
+    assert escape_html(translated("Too many attempts", "es")) in page
+    assert escape_html(
+        translated("For your security, wait a few minutes before you try again.", "es")
+    ) in page
+    assert '<main id="content"' in page
+    assert 'class="site-footer"' in page
+
+
+def test_rate_limits_only_count_posts(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ADDRESS", "2 per minute")
+    for _ in range(5):
+        assert client.get("/signin").status_code == 200
+
+
+# --- query and path parameters --------------------------------------------------------------
+
+NASTY = [
+    "' OR 1=1 --",
+    '"; DROP TABLE users; --',
+    "1; SELECT pg_sleep(5)",
+    "%' AND '1'='1",
+    "-1",
+    "0",
+    "99999999999999999999999999",
+    "x" * 5000,
+    "ñandú 😀 中文 العربية",
+    "../../../etc/passwd",
+    "<script>alert(1)</script>",
+    "\x00",
+    "%00",
+    "javascript:alert(1)",
+    "//evil.example/",
+]
+
+
+def query_string(payload: str) -> str:
+    return "&".join(f"{name}={quote(payload, safe='')}"
+                    for name in ("next", "q", "page", "sort", "order", "locale", "filter"))
+
+
+@pytest.mark.parametrize("role", ["anonymous", "admin"])
+@pytest.mark.parametrize("rule", [rule for rule in GET_RULES if rule.endpoint != "static"],
+                         ids=lambda rule: rule.endpoint)
+def test_query_parameters_never_cause_an_error(rule, role, client, user, admin, login):
+    sign_in_as(role, login, user, admin)
+    for values in path_values(rule, user)[:1]:
+        url = build(rule, values)
+        for payload in NASTY:
+            response = client.get(f"{url}?{query_string(payload)}")
+            assert response.status_code < 500, (url, payload)
+            assert b"<script>alert(1)" not in response.data
+            assert response.status_code != 302 or is_local(response.headers["Location"])
+
+
+def is_local(location: str) -> bool:
+    parts = urlsplit(location)
+    return parts.netloc in ("", "localhost") and not location.startswith("//")
+
+
+@pytest.mark.parametrize("rule", [rule for rule in GET_RULES if rule.arguments
+                                  and rule.endpoint != "static"],
+                         ids=lambda rule: rule.endpoint)
+def test_path_parameters_never_cause_an_error(rule, client, user):
+    for payload in NASTY:
+        values = {name: payload for name in rule.arguments}
+        response = client.get(build(rule, values))
+        assert response.status_code in (400, 404), (rule.rule, payload, response.status_code)
+        assert b"<script>alert(1)" not in response.data
+
+
+@pytest.mark.parametrize("payload", NASTY)
+def test_next_parameter_of_sign_in_never_leaves_the_site(payload, client, user):
+    response = client.post(f"/signin?next={quote(payload, safe='')}",
+                           data={"email": user.email, "password": DEFAULT_PASSWORD,
+                                 "next": payload})
+    assert response.status_code == 302
+    assert is_local(response.headers["Location"])
+    assert not response.headers["Location"].startswith("javascript")
+
+
+def test_profile_lookup_with_sql_metacharacters_finds_nobody(client, user):
+    assert client.get(f"/profiles/{quote(user.nickname)}").status_code == 200
+    for payload in ("' OR '1'='1", f"{user.nickname}' --", "%", "_" * len(user.nickname)):
+        assert client.get(f"/profiles/{quote(payload, safe='')}").status_code == 404
