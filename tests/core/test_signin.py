@@ -6,6 +6,7 @@ from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
 import pytest
+
 from decide.core.models import Organization
 from decide.core.models import User
 from decide.core.services import DomainError
@@ -97,7 +98,8 @@ def test_the_session_cookie_is_http_only_and_same_site(client, user):
 
 
 def test_a_wrong_password_and_an_unknown_address_get_exactly_the_same_answer(client, user):
-    wrong_password = client.post("/signin", data={"email": user.email, "password": "nope-nope-nope"})
+    wrong_password = client.post("/signin", data={"email": user.email,
+                                                  "password": "nope-nope-nope"})
     unknown = client.post("/signin", data={"email": "nobody@example.org",
                                            "password": "nope-nope-nope"})
 

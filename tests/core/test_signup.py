@@ -343,3 +343,10 @@ def test_a_script_in_the_name_is_escaped_on_the_profile_and_in_the_header(
         page = response.get_data(as_text=True)
         assert "<script" not in page, path
         assert "&lt;script&gt;" in page, path
+
+
+def test_the_signup_form_preselects_the_language_of_the_page(client):
+    page = client.get("/signup", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).get_data(
+        as_text=True)
+
+    assert re.search(r'<option selected value="fr">|<option value="fr" selected>', page), page
