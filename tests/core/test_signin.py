@@ -112,6 +112,7 @@ def test_a_wrong_password_and_an_unknown_address_get_exactly_the_same_answer(cli
         return re.sub(r'<input[^>]*name="csrf_token"[^>]*>', "", page)  # every token
 
     assert without_typed_address(wrong_password) == without_typed_address(unknown)
+    assert "Ask for a new confirmation link" not in wrong_password.get_data(as_text=True)
     assert f'value="{user.email}"' in wrong_password.get_data(as_text=True)
     assert "nope-nope-nope" not in wrong_password.get_data(as_text=True)
     assert signed_in_as(client) is None
@@ -127,7 +128,8 @@ def test_an_unconfirmed_account_is_refused_with_a_link_to_a_new_confirmation(
 
     assert response.status_code == 400
     assert "Confirm your e-mail address first" in page_errors(response)
-    assert 'href="/confirm"' in response.get_data(as_text=True)
+    assert '<a href="/confirm">Ask for a new confirmation link</a>' in response.get_data(
+        as_text=True)
     assert signed_in_as(client) is None
 
 
