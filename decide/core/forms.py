@@ -1,10 +1,10 @@
 """Shared form base and the account, sign-in and organization forms."""
 
-from flask import render_template
-from flask import request
-
+import re
 from zoneinfo import available_timezones
 
+from flask import render_template
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -39,6 +39,11 @@ class Form(FlaskForm):
                 _("This form has expired or was not sent from this site. "
                   "Check what you wrote and send it again.")
             ]
+        for field in self:
+            if _has_control_characters(field.data):
+                # PostgreSQL refuses NUL in text: without this, a 500 instead of a message.
+                field.errors = [*field.errors, _("Remove the control characters from this text.")]
+                valid = False
         return valid
 
     def add_error(self, error) -> None:
@@ -52,6 +57,20 @@ class Form(FlaskForm):
     @property
     def has_errors(self) -> bool:
         return bool(self.errors or self.form_errors)
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _has_control_characters(data) -> bool:
+    """Invisible characters no one types (tab and line breaks are fine), in any field."""
+    if isinstance(data, str):
+        return bool(CONTROL_CHARACTERS.search(data))
+    if isinstance(data, dict):
+        return any(_has_control_characters(value) for value in data.values())
+    if isinstance(data, list | tuple):
+        return any(_has_control_characters(value) for value in data)
+    return False
 
 
 def render_form(template: str, form: Form, **context):
@@ -108,6 +127,14 @@ def locale_choices() -> list[tuple[str, str]]:
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def at_least_one(message):
+    """DataRequired for a group of checkboxes, without the HTML `required` flag: on a checkbox
+    it means "this box must be ticked", which is not what the group asks."""
+    validator = DataRequired(message=message)
+    validator.field_flags = {}
+    return validator
 
 
 class SignUpForm(Form):
@@ -203,7 +230,7 @@ class OrganizationForm(Form):
     available_locales = MultiCheckboxField(
         _l("Available languages"),
         choices=[],
-        validators=[DataRequired(_l("Choose at least one language."))],
+        validators=[at_least_one(_l("Choose at least one language."))],
     )
     terms_of_service = TranslatedField(
         _l("Terms of service"), multiline=True, rows=8, max_length=50_000,
