@@ -24,6 +24,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from email.message import EmailMessage
@@ -133,9 +134,9 @@ def _wait_until_up(process: subprocess.Popen, url: str, log: Path) -> None:
     pytest.fail(f"the server did not answer /healthz in 30 s:\n{log.read_text()}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    base = tmp_path_factory.mktemp("live")
+@contextmanager
+def running_server(base: Path):
+    """The app on a free port with its own database, instance and mail folders under `base`."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -171,6 +172,20 @@ def live_server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The server most tests share; a test that changes the organization starts its own."""
+    with running_server(tmp_path_factory.mktemp("live")) as server:
+        yield server
+
+
+@pytest.fixture
+def own_server(tmp_path_factory):
+    """A server of the test's own, for a test that changes what every other test would see."""
+    with running_server(tmp_path_factory.mktemp("own")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -278,8 +293,10 @@ def submit():
 
 @pytest.fixture
 def sign_in(live_server, submit):
-    def sign_in_as(page, address: str, password: str) -> None:
-        page.goto(f"{live_server.url}/signin")
+    """sign_in(page, address, password): through the English sign-in form of the server."""
+
+    def sign_in_as(page, address: str, password: str, server: LiveServer = live_server) -> None:
+        page.goto(f"{server.url}/signin")
         page.get_by_label("E-mail address").fill(address)
         page.get_by_label("Password", exact=True).fill(password)
         submit(page.locator("main").get_by_role("button", name="Sign in"))

@@ -56,3 +56,23 @@ def test_resident_cannot_open_the_back_office(page, live_server, check_page, sig
     response = page.goto(f"{live_server.url}/admin/")
     assert response.status == 403
     check_page(page, "403-fr")
+
+
+def test_keyboard_skips_to_the_content_with_a_visible_focus(page, live_server):
+    page.goto(f"{live_server.url}/signin")
+    page.keyboard.press("Tab")
+    focused = page.locator(":focus")
+    assert focused.inner_text() == "Skip to main content"
+    box = focused.bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0, "the skip link stays off screen when focused"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "content"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "email"
+
+    # On the blue header, the language buttons show the focus with the same outline.
+    page.get_by_role("button", name="Español").focus()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
