@@ -234,7 +234,7 @@ def test_changing_the_password(client, db, signed_in):
 @pytest.mark.parametrize("data, field, message", [
     ({"current_password": "not-my-password", "password": NEW_PASSWORD}, "current_password",
      "This is not your current password."),
-    ({"current_password": DEFAULT_PASSWORD, "password": "short"}, "password",
+    ({"current_password": DEFAULT_PASSWORD, "password": "tiny-pass"}, "password",
      "Use at least 10 characters."),
     ({"current_password": DEFAULT_PASSWORD, "password": "resident1-again"}, "password",
      "Do not use your name, nickname or e-mail address in your password."),
