@@ -1,0 +1,181 @@
+"""The city the benchmarks run against: a database of its own, migrated, filled in bulk.
+
+`Database` creates a uniquely named PostgreSQL database through the `postgres` maintenance
+database (BENCH_DATABASE_URL overrides its address) and drops it again; when no PostgreSQL
+answers it falls back to an SQLite file in the run's temporary directory and says so.
+
+`generate` fills it: every function in STEPS adds one part of the city with a fixed random
+seed, inserting rows in bulk, and records in `facts` what the benchmark targets need in
+their paths (a nickname now; a process slug or a proposal id once those exist). A later
+issue adds its part with one function and one line in STEPS.
+"""
+
+import os
+import random
+import secrets
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import insert
+from sqlalchemy.engine import make_url
+
+from decide.core.models import User
+from decide.core.passwords import hash_password
+from decide.demo import load_organization
+from decide.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+MAINTENANCE_URL = "postgresql://127.0.0.1:5432/postgres"
+# One Argon2 hash for every generated account: hashing 20,000 passwords would take minutes
+# and measure nothing the pages do.
+PASSWORD = "bench-password-nobody-signs-in-with"
+EPOCH = datetime(2024, 1, 1)
+
+FIRST_NAMES = (
+    "Marta", "Jordi", "Núria", "Pau", "Laia", "Oriol", "Montse", "Arnau", "Carmen", "José",
+    "Lucía", "Álvaro", "Inés", "Javier", "Pilar", "Sergio", "Camille", "Léa", "Théo", "Hugo",
+    "Chloé", "Amélie", "Noé", "Zoé", "Emma", "Oliver", "Grace", "Samuel", "Fatima", "Youssef",
+    "Aisha", "Mei", "Wei", "Priya", "Ravi", "Olga", "Ivan", "Ngozi", "Kwame", "Sofía",
+)
+SURNAMES = (
+    "Vidal", "Puig", "Ferrer", "Soler", "Roca", "Serra", "Font", "García", "Martínez",
+    "López", "Sánchez", "Pérez", "Gómez", "Moreau", "Lefèvre", "Dubois", "Lambert", "Girard",
+    "Smith", "Jones", "Taylor", "Brown", "Okafor", "Mensah", "El Amrani", "Benali", "Chen",
+    "Wang", "Patel", "Sharma", "Ivanova", "Kowalski", "Rossi", "Costa", "Silva", "Müller",
+)
+LOCALES = ("en", "es", "ca", "fr")
+
+
+class BenchError(Exception):
+    """A failure the benchmark reports in one line instead of a traceback."""
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+class Database:
+    """The run's own database. `create` makes it, `drop` removes it (safe to call twice)."""
+
+    def __init__(self, workdir: Path):
+        self.maintenance_url = os.environ.get("BENCH_DATABASE_URL", MAINTENANCE_URL)
+        self.name = f"decide_bench_{os.getpid()}_{secrets.token_hex(4)}"
+        self.backend = "postgresql"
+        self.notice = ""
+        self.url = ""
+        self._sqlite_path = workdir / "bench.sqlite3"
+        self._created = False
+
+    def _connect(self):
+        url = make_url(self.maintenance_url).set(drivername="postgresql")
+        return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True,
+                               connect_timeout=5)
+
+    def create(self) -> None:
+        try:
+            connection = self._connect()
+        except psycopg.OperationalError as error:
+            self.backend = "sqlite"
+            self.name = str(self._sqlite_path)
+            self.url = f"sqlite:///{self._sqlite_path}"
+            self.notice = (f"PostgreSQL does not answer ({_first_line(error)}): "
+                           "falling back to SQLite, whose figures are not comparable.")
+            return
+        with connection:
+            connection.execute(f'CREATE DATABASE "{self.name}"')
+        self._created = True
+        url = make_url(self.maintenance_url).set(drivername="postgresql+psycopg",
+                                                 database=self.name)
+        self.url = url.render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if not self._created:
+            return  # SQLite lives in the run's temporary directory, removed with it
+        with self._connect() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self._created = False
+
+    def describe(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite {self.name}"
+        return f"postgresql {make_url(self.url).render_as_string(hide_password=True)}"
+
+
+def migrate(database_url: str, env: dict[str, str]) -> None:
+    """`flask db upgrade`, exactly as an operator runs it."""
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT, env={**env, "DATABASE_URL": database_url},
+        capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise BenchError(f"flask db upgrade failed:\n{result.stdout}{result.stderr}")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    users: int = 20_000
+
+
+def _ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if char.isascii() and char.isalnum()).lower()
+
+
+def add_organization(rng: random.Random, sizes: Sizes, facts: dict) -> None:
+    facts["organization"] = load_organization().name
+
+
+def add_users(rng: random.Random, sizes: Sizes, facts: dict) -> None:
+    password_hash = hash_password(PASSWORD)
+    rows = []
+    for number in range(1, sizes.users + 1):
+        first, surname = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
+        nickname = f"{_ascii(first)[:8]}_{number}"
+        created_at = EPOCH + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
+        confirmed = rng.random() < 0.9
+        rows.append({
+            "email": f"{nickname}@bench.decide.example",
+            "nickname": nickname,
+            "name": f"{first} {surname}",
+            "password_hash": password_hash,
+            "locale": rng.choice(LOCALES),
+            "admin": number == 1,
+            "confirmed_at": created_at + timedelta(minutes=5) if confirmed else None,
+            "accepted_terms_version": 1,
+            "accepted_terms_at": created_at,
+            "session_token": f"{rng.getrandbits(128):032x}",
+            "created_at": created_at,
+            "updated_at": created_at,
+        })
+    for start in range(0, len(rows), 5_000):
+        db.session.execute(insert(User), rows[start:start + 5_000])
+    confirmed_rows = [row for row in rows if row["confirmed_at"] is not None] or rows
+    facts["nickname"] = rng.choice(confirmed_rows)["nickname"]
+    facts["users"] = len(rows)
+
+
+STEPS: tuple[Callable[[random.Random, Sizes, dict], None], ...] = (
+    add_organization,
+    add_users,
+)
+
+
+def generate(app, sizes: Sizes, seed: int) -> dict:
+    """Fill the migrated database; returns the facts the targets' paths are built from."""
+    rng = random.Random(seed)
+    facts: dict = {}
+    with app.app_context():
+        for step in STEPS:
+            step(rng, sizes, facts)
+            db.session.flush()
+        db.session.commit()
+        db.session.remove()
+    return facts

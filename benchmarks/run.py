@@ -1,0 +1,469 @@
+"""`make bench`: requests per second and latency of Decide's pages against a bare Flask app.
+
+One run, start to end (docs/benchmarks.md explains how to read it):
+1. creates a database of its own (PostgreSQL; SQLite only when none answers), runs
+   `flask db upgrade` on it and generates a city with a fixed seed (benchmarks/dataset.py);
+2. counts the SQL statements of one request to every Decide page (Flask test client);
+3. starts Decide (wsgi:app) and the bare "hello" app (benchmarks/hello.py) under the same
+   gunicorn settings, each on a free port of 127.0.0.1;
+4. for every target: warms up, then sends a fixed number of requests at a fixed
+   concurrency from a separate load-generator process (wrk when installed, otherwise
+   benchmarks/loadgen.py);
+5. prints the table and writes it as JSON to benchmarks/out/latest.json;
+6. stops every process it started, by pid, and drops its database, also on failure or Ctrl-C.
+
+A later issue adds its page with one line in TARGETS (and, if the path needs a new fact such
+as a proposal id, one step in dataset.STEPS).
+"""
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+from dataset import BenchError
+from dataset import Database
+from dataset import Sizes
+from dataset import generate
+from dataset import migrate
+from sqlalchemy import event
+
+from decide import create_app
+from decide.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "benchmarks"
+OUT_FILE = BENCH_DIR / "out" / "latest.json"
+SEED = 20_26
+
+WORKERS = 2
+WORKER_CLASS = "gthread"
+THREADS = 4
+WRK_WARMUP_SECONDS = 2
+WRK_MAX_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    path: str  # a str.format template filled from the dataset's facts
+    server: str = "decide"  # "decide" (wsgi:app) or "hello" (benchmarks/hello.py)
+
+
+# The baseline first; every later page is one more line here.
+TARGETS = (
+    Target("hello", "/", server="hello"),
+    Target("home", "/"),
+    Target("profile", "/profiles/{nickname}"),
+    Target("signin", "/signin"),
+)
+
+SERVERS = {
+    "decide": "wsgi:app",
+    "hello": "hello:app",
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Benchmark Decide's pages under gunicorn.")
+    parser.add_argument("--requests", type=int, default=2000,
+                        help="measured requests per target (default: %(default)s)")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="connections open at once (default: %(default)s)")
+    parser.add_argument("--users", type=int, default=Sizes.users,
+                        help="generated accounts (default: %(default)s)")
+    parser.add_argument("--warmup", type=int, default=None,
+                        help="unmeasured requests per target first (default: requests / 5)")
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help="random seed of the generated city (default: %(default)s)")
+    parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
+                        help="wrk when installed (auto), or the Python one (default: auto)")
+    parser.add_argument("--only", action="append", metavar="TARGET",
+                        choices=[target.name for target in TARGETS],
+                        help="measure only this target (repeatable; hello always runs)")
+    parser.add_argument("--show-queries", action="store_true",
+                        help="print the SQL statements of every page")
+    args = parser.parse_args(argv)
+    if min(args.requests, args.concurrency, args.users) < 1:
+        parser.error("--requests, --concurrency and --users must be at least 1")
+    if args.warmup is None:
+        args.warmup = max(50, args.requests // 5)
+    if args.loadgen == "wrk" and not shutil.which("wrk"):
+        parser.error("--loadgen wrk: wrk is not installed")
+    if args.loadgen == "auto":
+        args.loadgen = "wrk" if shutil.which("wrk") else "python"
+    return args
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _child_pids(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers), read from /proc."""
+    children = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.append(int(entry.parent.name))
+    return children
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Server:
+    """One gunicorn master started by this run; `stop` ends it and its workers by pid."""
+
+    def __init__(self, name: str, env: dict[str, str], logdir: Path):
+        self.name = name
+        self.port = free_port()
+        self.log_path = logdir / f"{name}.log"
+        self.command = [
+            sys.executable, "-m", "gunicorn",
+            "--workers", str(WORKERS), "--worker-class", WORKER_CLASS, "--threads", str(THREADS),
+            "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
+            "--log-level", "warning",
+        ]
+        if name == "hello":
+            self.command += ["--pythonpath", str(BENCH_DIR)]
+        self.command.append(SERVERS[name])
+        self.env = env
+        self.process: subprocess.Popen | None = None
+        self.workers: list[int] = []
+
+    def start(self) -> None:
+        with open(self.log_path, "wb") as log_file:
+            # A session of its own: a Ctrl-C in the terminal reaches this script only,
+            # which then stops the server in order.
+            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
+                                            stdout=log_file, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def wait_ready(self, path: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"gunicorn ({self.name}) exited with {self.process.returncode}:"
+                                 f"\n{self.log_tail()}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                try:
+                    connection.request("GET", path)
+                    if connection.getresponse().status == 200:
+                        self.workers = _child_pids(self.process.pid)
+                        return
+                finally:
+                    connection.close()
+            time.sleep(0.1)
+        raise BenchError(f"gunicorn ({self.name}) did not answer {path} within {timeout:.0f} s:"
+                         f"\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        workers = set(self.workers) | set(_child_pids(self.process.pid))
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for pid in workers:  # normally gone with their master; never leave one behind
+            if _is_alive(pid) and b"gunicorn" in _cmdline(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        self.process = None
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+class LoadGenerator:
+    """Runs wrk or benchmarks/loadgen.py as a child process and reads its figures."""
+
+    def __init__(self, kind: str, concurrency: int):
+        self.kind = kind
+        self.concurrency = concurrency
+        self.process: subprocess.Popen | None = None
+
+    def describe(self) -> str:
+        if self.kind == "wrk":
+            return "wrk (1 thread)"
+        return "benchmarks/loadgen.py (Python threads, http.client keep-alive)"
+
+    def _run(self, command: list[str]) -> str:
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                        text=True, start_new_session=True)
+        try:
+            stdout, stderr = self.process.communicate()
+        finally:
+            self.stop()
+        if not stdout.strip():
+            raise BenchError(f"{command[0]} gave no figures:\n{stderr}")
+        return stdout.strip().splitlines()[-1]
+
+    def _wrk(self, url: str, seconds: int) -> dict:
+        raw = json.loads(self._run([
+            "wrk", "-t1", f"-c{self.concurrency}", f"-d{seconds}s", "--timeout", "30s",
+            "-s", str(BENCH_DIR / "wrk.lua"), url,
+        ]))
+        return {
+            "requests": raw["requests"],
+            "errors": raw["errors"],
+            "seconds": round(raw["seconds"], 3),
+            "requests_per_second": round(raw["requests"] / raw["seconds"], 1),
+            "p50_ms": round(raw["p50_us"] / 1000, 2),
+            "p95_ms": round(raw["p95_us"] / 1000, 2),
+            "p99_ms": round(raw["p99_us"] / 1000, 2),
+            "max_ms": round(raw["max_us"] / 1000, 2),
+        }
+
+    def measure(self, url: str, requests: int, warmup: int) -> dict:
+        if self.kind == "python":
+            return json.loads(self._run([
+                sys.executable, str(BENCH_DIR / "loadgen.py"), url,
+                "--requests", str(requests), "--concurrency", str(self.concurrency),
+                "--warmup", str(warmup),
+            ]))
+        # wrk runs for a duration, not a count: the warm-up measures the rate, and the
+        # measured run lasts as long as `requests` take at that rate (whole seconds).
+        rate = self._wrk(url, WRK_WARMUP_SECONDS)["requests_per_second"] or 1.0
+        return self._wrk(url, min(WRK_MAX_SECONDS, max(1, round(requests / rate))))
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def count_queries(app, targets: list[Target], facts: dict, show: bool) -> dict[str, int]:
+    """SQL statements of one anonymous request to each Decide page (after one warm-up)."""
+    with app.app_context():
+        engine = db.engine
+    client = app.test_client(use_cookies=False)
+    headers = {"Accept-Language": "en"}
+    counts = {}
+    for target in targets:
+        if target.server != "decide":
+            continue
+        path = target.path.format(**facts)
+        client.get(path, headers=headers)
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, parameters, context, executemany,
+                   statements=statements):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            response = client.get(path, headers=headers)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        if response.status_code != 200:
+            raise BenchError(f"{target.name}: GET {path} answered {response.status_code}, not 200")
+        counts[target.name] = len(statements)
+        if show:
+            log(f"\n-- {target.name} {path}: {len(statements)} statement(s)")
+            for statement in statements:
+                log("   " + " ".join(statement.split()))
+    with app.app_context():
+        db.engine.dispose()
+    return counts
+
+
+def add_ratios(rows: list[dict]) -> None:
+    """Requests/s of each target divided by the hello app's: the share of the ceiling."""
+    baseline = next(row for row in rows if row["target"] == "hello")["requests_per_second"]
+    for row in rows:
+        row["ratio_to_hello"] = round(row["requests_per_second"] / baseline, 3) if baseline else 0.0
+
+
+def print_table(rows: list[dict]) -> None:
+    header = (f"{'target':<10} {'path':<28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+              f"{'p99 ms':>8} {'vs hello':>9} {'queries':>8} {'errors':>7}")
+    log(header)
+    log("-" * len(header))
+    for row in rows:
+        queries = "-" if row["queries"] is None else str(row["queries"])
+        path = row["path"] if len(row["path"]) <= 28 else row["path"][:25] + "..."
+        log(f"{row['target']:<10} {path:<28} {row['requests_per_second']:>8.1f} "
+            f"{row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+            f"{row['ratio_to_hello']:>8.2f}x {queries:>8} {row['errors']:>7}")
+
+
+def _stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    if load_before > (os.cpu_count() or 1):
+        log(f"NOTE: the machine is busy (load average {load_before:.1f} on {os.cpu_count()} "
+            "CPUs): expect lower, noisier figures than on an idle machine.")
+    targets = [t for t in TARGETS if t.server == "hello" or not args.only or t.name in args.only]
+    workdir = Path(tempfile.mkdtemp(prefix="decide-bench-"))
+    cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+    env = {
+        **os.environ,
+        "SECRET_KEY": secrets.token_hex(32),
+        "RATELIMIT_ENABLED": "0",
+        "INSTANCE_PATH": str(workdir / "instance"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("REDIS_URL", None)
+
+    database = Database(workdir)
+    cleanup.callback(database.drop)
+    database.create()
+    if database.notice:
+        log(f"NOTE: {database.notice}")
+    log(f"database: {database.describe()}")
+    env["DATABASE_URL"] = database.url
+
+    step = time.monotonic()
+    migrate(database.url, env)
+    log(f"migrated in {time.monotonic() - step:.1f} s")
+
+    step = time.monotonic()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": env["SECRET_KEY"],
+                      "RATELIMIT_ENABLED": False})
+    facts = generate(app, Sizes(users=args.users), args.seed)
+    dataset_seconds = time.monotonic() - step
+    log(f"generated {facts['users']} users (seed {args.seed}) in {dataset_seconds:.1f} s")
+
+    queries = count_queries(app, targets, facts, args.show_queries)
+
+    servers = {}
+    for name in dict.fromkeys(target.server for target in targets):
+        server = Server(name, env, workdir)
+        cleanup.callback(server.stop)
+        server.start()
+        servers[name] = server
+    for name, server in servers.items():
+        server.wait_ready("/healthz" if name == "decide" else "/")
+    log(f"gunicorn: {WORKERS} workers, {WORKER_CLASS}, {THREADS} threads each; "
+        + ", ".join(f"{name} on port {server.port}" for name, server in servers.items()))
+
+    loadgen = LoadGenerator(args.loadgen, args.concurrency)
+    cleanup.callback(loadgen.stop)
+    if loadgen.kind == "wrk":
+        args.warmup = f"{WRK_WARMUP_SECONDS} s"
+        plan = f"a {WRK_WARMUP_SECONDS} s warm-up, then about {args.requests} requests"
+    else:
+        plan = f"{args.warmup} warm-up requests, then {args.requests} measured"
+    log(f"load: {loadgen.describe()}; per target {plan}, concurrency {args.concurrency}\n")
+
+    rows = []
+    for target in targets:
+        path = target.path.format(**facts)
+        figures = loadgen.measure(servers[target.server].url(path), args.requests, args.warmup)
+        rows.append({"target": target.name, "path": path, "server": target.server,
+                     "queries": queries.get(target.name), **figures})
+    add_ratios(rows)
+    print_table(rows)
+
+    total = time.monotonic() - started
+    load_after = os.getloadavg()[0]
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(),
+                    "load_average_before": round(load_before, 2),
+                    "load_average_after": round(load_after, 2)},
+        "database": database.backend,
+        "database_notice": database.notice,
+        "load_generator": loadgen.describe(),
+        "gunicorn": {"workers": WORKERS, "worker_class": WORKER_CLASS, "threads": THREADS},
+        "settings": {"requests": args.requests, "warmup": args.warmup,
+                     "concurrency": args.concurrency, "users": args.users, "seed": args.seed},
+        "dataset_seconds": round(dataset_seconds, 1),
+        "total_seconds": round(total, 1),
+        "results": rows,
+    }
+    OUT_FILE.parent.mkdir(parents=True, exist_ok=True)
+    OUT_FILE.write_text(json.dumps(report, indent=2) + "\n")
+    log(f"\nload average {load_before:.1f} before, {load_after:.1f} after; "
+        f"{len(rows)} targets in {total:.0f} s; figures written to "
+        f"{OUT_FILE.relative_to(ROOT)}")
+    failed = [row["target"] for row in rows if row["errors"]]
+    if failed:
+        log(f"FAILED: requests that were not answered 200 on {', '.join(failed)}")
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    cleanup = contextlib.ExitStack()
+    message = ""
+    try:
+        status = bench(args, cleanup)
+    except BenchError as error:
+        message, status = f"bench: {error}", 1
+    except KeyboardInterrupt:
+        message, status = "bench: interrupted", 130
+    finally:
+        # A second Ctrl-C must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            cleanup.close()
+        except Exception as error:  # noqa: BLE001 - report it, the run's result stands
+            log(f"bench: clean-up failed: {error}")
+            status = status or 1
+    if message:
+        log(message + "; every process it started is stopped and its database dropped")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
