@@ -53,7 +53,10 @@ def select_locale() -> str:
         return current_user.locale
     if session.get("locale") in locales:
         return session["locale"]
-    return request.accept_languages.best_match(locales) or default_locale()
+    # The default first: a browser that accepts anything ("*") gets the default.
+    default = default_locale()
+    preferred = [default, *(code for code in locales if code != default)]
+    return request.accept_languages.best_match(preferred) or default
 
 
 def select_timezone() -> str:
