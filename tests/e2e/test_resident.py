@@ -121,6 +121,22 @@ def test_resident_signs_up_confirms_and_manages_the_account(page, live_server, c
     assert data["account"]["nickname"] == nickname
     assert data["account"]["name"] == "Núria Ferrer"
 
+    # A new e-mail address takes effect once its link is followed; the old one is told.
+    new_address = f"{nickname}@correu.example.org"
+    page.goto(f"{live_server.url}/account/email")
+    page.get_by_label("New e-mail address").fill(new_address)
+    page.get_by_label("Current password").fill(PASSWORD)
+    submit(page.get_by_role("button", name="Change the e-mail address"))
+    assert new_address in page.locator(".flashes").inner_text()
+    check_page(page, "account-email-sent")
+    [notice] = live_server.deliver(to=address)
+    assert notice["Subject"] == "Your e-mail address is about to change"
+    [change] = live_server.deliver(to=new_address)
+    page.goto(live_server.link_in(change, "/account/email/confirm/"))
+    assert page.url == f"{live_server.url}/account"
+    assert f"Your e-mail address is now {new_address}." in page.locator(".flashes").inner_text()
+    address = new_address
+
     submit(page.get_by_role("navigation", name="Your account").get_by_role("link", name=nickname))
     assert page.locator("h1").inner_text() == "Núria Ferrer"
     assert page.get_by_text(f"@{nickname}").is_visible()
@@ -155,3 +171,23 @@ def test_resident_signs_up_confirms_and_manages_the_account(page, live_server, c
     submit(page.get_by_role("button", name="Save the new password"))
     assert "Your new password is saved." in page.locator(".flashes").inner_text()
     assert page.get_by_role("button", name="Sign out").is_visible()
+
+    # Deleting the account: the password and a tick, then the profile is gone.
+    page.goto(f"{live_server.url}/account/delete")
+    page.get_by_label("Current password").fill(NEW_PASSWORD)
+    submit(page.locator("main").get_by_role("button", name="Delete my account"))
+    assert page.get_by_label("I understand").get_attribute("aria-invalid") == "true"
+    check_page(page, "account-delete-errors")
+    page.get_by_label("Current password").fill(NEW_PASSWORD)
+    page.get_by_label("I understand").check()
+    submit(page.locator("main").get_by_role("button", name="Delete my account"))
+    assert page.url == f"{live_server.url}/"
+    assert "Your account has been deleted." in page.locator(".flashes").inner_text()
+    assert page.goto(f"{live_server.url}/profiles/{nickname}").status == 404
+    page.goto(f"{live_server.url}/signin")
+    page.get_by_label("E-mail address").fill(address)
+    page.get_by_label("Password").fill(NEW_PASSWORD)
+    submit(page.locator("main").get_by_role("button", name="Sign in"))
+    assert "The e-mail address or the password is not right." in (
+        page.get_by_role("alert").inner_text()
+    )
