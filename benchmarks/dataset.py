@@ -88,9 +88,9 @@ class Database:
             self.notice = (f"PostgreSQL does not answer ({_first_line(error)}): "
                            "falling back to SQLite, whose figures are not comparable.")
             return
+        self._created = True  # set first: drop() uses IF EXISTS, a Ctrl-C here leaves nothing
         with connection:
             connection.execute(f'CREATE DATABASE "{self.name}"')
-        self._created = True
         url = make_url(self.maintenance_url).set(drivername="postgresql+psycopg",
                                                  database=self.name)
         self.url = url.render_as_string(hide_password=False)

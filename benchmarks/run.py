@@ -48,7 +48,7 @@ from decide.extensions import db
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "benchmarks"
 OUT_FILE = BENCH_DIR / "out" / "latest.json"
-SEED = 20_26
+SEED = 2026
 
 WORKERS = 2
 WORKER_CLASS = "gthread"
