@@ -8,6 +8,7 @@ from flask import request
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from decide import cli
@@ -102,7 +103,13 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        return render_template("errors/500.html"), 500
+        try:
+            return render_template("errors/500.html"), 500
+        except SQLAlchemyError:
+            # The database itself is what failed: the page, without anything from it.
+            db.session.rollback()
+            i18n.work_offline()
+            return render_template("errors/500.html"), 500
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):

@@ -6,8 +6,11 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from html import unescape
 
 import pytest
+from flask_babel import force_locale
+from flask_babel import gettext
 from sqlalchemy import event
 from sqlalchemy import func
 from sqlalchemy import select
@@ -173,6 +176,29 @@ def test_health_answers_503_when_the_database_does_not(make_app):
     response = unreachable.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "database unavailable"}
+
+
+@pytest.mark.nodb
+def test_pages_answer_a_translated_500_inside_the_layout_when_the_database_is_down(make_app):
+    unreachable = make_app(
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://decide@127.0.0.1:1/decide"
+                                "?connect_timeout=2",
+        PROPAGATE_EXCEPTIONS=False,
+    )
+    client = unreachable.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:some-session-token"  # a signed-in visitor
+        session["locale"] = "es"
+    for url in ("/", "/profiles/someone", "/admin/"):
+        response = client.get(url)
+        assert response.status_code == 500
+        page = response.get_data(as_text=True)
+        with force_locale("es"):
+            assert unescape(page).count(gettext("Something went wrong on our side")) >= 1
+        assert '<html lang="es">' in page
+        assert '<main id="content"' in page
+        assert 'class="site-footer"' in page
+        assert response.headers["X-Frame-Options"] == "DENY"
 
 
 def test_health_answers_503_when_a_query_fails(client, monkeypatch):

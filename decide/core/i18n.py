@@ -32,6 +32,15 @@ def current_organization() -> Organization:
     return g.organization
 
 
+def work_offline() -> None:
+    """For an error page while the database does not answer: a default organization and an
+    anonymous visitor, so the layout renders (in the visitor's language) without a query."""
+    languages = current_app.config["LANGUAGES"]
+    g.organization = Organization(name="Decide", time_zone="UTC", default_locale=languages[0],
+                                  available_locales=list(languages))
+    g._login_user = current_app.login_manager.anonymous_user()  # what Flask-Login reads
+
+
 def available_locales() -> list[str]:
     shipped = current_app.config["LANGUAGES"]
     chosen = [code for code in current_organization().available_locales if code in shipped]
