@@ -196,14 +196,16 @@ class TranslatedField(Field):
 
     def process(self, formdata, data=None, extra_filters=None):
         super().process(formdata, data, extra_filters)
+        if not isinstance(self.data, dict):
+            self.data = {}
         if formdata is not None and any(
             f"{self.name}-{code}" in formdata for code in self.locales
         ):
+            # Texts in languages the form does not show (withdrawn for now) are kept.
             self.data = {
-                code: formdata.get(f"{self.name}-{code}", "").strip() for code in self.locales
+                **{code: text for code, text in self.data.items() if code not in self.locales},
+                **{code: formdata.get(f"{self.name}-{code}", "").strip() for code in self.locales},
             }
-        elif not isinstance(self.data, dict):
-            self.data = {}
         self.data = {code: text for code, text in self.data.items() if text}
 
     def pre_validate(self, form):

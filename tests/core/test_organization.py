@@ -280,3 +280,21 @@ def test_available_locales_limit_the_switcher(client, db, organization):
     page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert '<html lang="en">' in page
     assert re.findall(r'name="locale" value="(\w+)"', page) == ["en", "es"]
+
+
+def test_texts_in_a_withdrawn_language_survive_a_save(client, db, admin, login, organization):
+    """Withdrawing French for a while must not erase the French texts at the next save."""
+    organization.available_locales = ["en", "es"]
+    organization.terms_of_service = {"en": "<p>Be kind.</p>", "fr": "<p>Soyez aimables.</p>"}
+    db.session.commit()
+    login(admin)
+    page = client.get("/admin/organization").get_data(as_text=True)
+    assert 'name="terms_of_service-fr"' not in page
+
+    response = client.post("/admin/organization", data=settings(
+        available_locales=["en", "es"], **{"terms_of_service-en": "<p>Be kinder.</p>",
+                                           "terms_of_service-es": ""},
+    ))
+    assert response.status_code == 302
+    assert row(db)["terms_of_service"] == {"en": "<p>Be kinder.</p>",
+                                           "fr": "<p>Soyez aimables.</p>"}
