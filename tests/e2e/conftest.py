@@ -88,6 +88,15 @@ class LiveServer:
     mail_dir: Path
     log: Path
     delivered: set[Path] = field(default_factory=set)
+    log_read: int = 0
+
+    def assert_no_server_errors(self) -> None:
+        """Fail on any traceback the server logged since the last check (a 500, a crash)."""
+        with self.log.open() as log:
+            log.seek(self.log_read)
+            new = log.read()
+            self.log_read = log.tell()
+        assert "Traceback" not in new, f"the server logged an error:\n{new}"
 
     def flask(self, *args: str) -> subprocess.CompletedProcess:
         command = [str(FLASK), "--app", "wsgi", *args]
@@ -186,6 +195,7 @@ def own_server(tmp_path_factory):
     """A server of the test's own, for a test that changes what every other test would see."""
     with running_server(tmp_path_factory.mktemp("own")) as server:
         yield server
+        server.assert_no_server_errors()
 
 
 @pytest.fixture(scope="session")
@@ -215,7 +225,8 @@ def context(browser):
 def page(context, live_server):
     page = context.new_page()
     page.set_default_timeout(15_000)
-    return page
+    yield page
+    live_server.assert_no_server_errors()
 
 
 @pytest.fixture(scope="session")

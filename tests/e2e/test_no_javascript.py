@@ -11,6 +11,7 @@ def page_without_js(browser, live_server):
                                                                        "height": 740})
     yield context.new_page()
     context.close()
+    live_server.assert_no_server_errors()
 
 
 def test_sign_in_language_and_sign_out_without_javascript(page_without_js, live_server, submit):
