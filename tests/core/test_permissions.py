@@ -4,6 +4,7 @@ The matrix walks the app's URL map, so a back-office page added later is checked
 touching this file.
 """
 
+import re
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
@@ -41,7 +42,7 @@ def admin_url(rule) -> str:
         pytest.fail(f"Add sample values for {sorted(missing)} ({rule.rule}) to this test.")
     path = rule.rule
     for name in rule.arguments:
-        path = path.replace(f"<{name}>", ADMIN_PATH_VALUES[name])
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}>", ADMIN_PATH_VALUES[name], path)
     return path
 
 
