@@ -36,44 +36,44 @@ DEMO_ACCOUNTS = (
 
 LEGAL_TEXTS = {
     "terms_of_service": {
-        "en": "<h2>Terms of service</h2><p>Take part with respect. Proposals and comments are "
+        "en": "<p>Take part with respect. Proposals and comments are "
               "public and signed with your nickname. The council may hide content that breaks "
               "these terms.</p>",
-        "es": "<h2>Condiciones de uso</h2><p>Participa con respeto. Las propuestas y los "
+        "es": "<p>Participa con respeto. Las propuestas y los "
               "comentarios son públicos y firmados con tu alias. El ayuntamiento puede ocultar "
               "el contenido que incumpla estas condiciones.</p>",
-        "ca": "<h2>Condicions d'ús</h2><p>Participa amb respecte. Les propostes i els "
+        "ca": "<p>Participa amb respecte. Les propostes i els "
               "comentaris són públics i signats amb el teu àlies. L'ajuntament pot amagar el "
               "contingut que incompleixi aquestes condicions.</p>",
-        "fr": "<h2>Conditions d'utilisation</h2><p>Participez avec respect. Les propositions "
+        "fr": "<p>Participez avec respect. Les propositions "
               "et les commentaires sont publics et signés de votre pseudonyme. La mairie peut "
               "masquer les contenus qui enfreignent ces conditions.</p>",
     },
     "privacy_policy": {
-        "en": "<h2>Privacy policy</h2><p>We keep your e-mail address to sign you in and to tell "
+        "en": "<p>We keep your e-mail address to sign you in and to tell "
               "you what happens to your participation. You can download your data or delete "
               "your account at any time from your account page.</p>",
-        "es": "<h2>Política de privacidad</h2><p>Guardamos tu correo electrónico para que "
+        "es": "<p>Guardamos tu correo electrónico para que "
               "puedas entrar y para contarte qué pasa con tu participación. Puedes descargar "
               "tus datos o eliminar tu cuenta en cualquier momento desde tu cuenta.</p>",
-        "ca": "<h2>Política de privadesa</h2><p>Guardem la teva adreça electrònica perquè "
+        "ca": "<p>Guardem la teva adreça electrònica perquè "
               "puguis entrar i per explicar-te què passa amb la teva participació. Pots "
               "descarregar les teves dades o eliminar el teu compte quan vulguis.</p>",
-        "fr": "<h2>Politique de confidentialité</h2><p>Nous gardons votre adresse e-mail pour "
+        "fr": "<p>Nous gardons votre adresse e-mail pour "
               "vous connecter et vous informer de la suite de votre participation. Vous pouvez "
               "télécharger vos données ou supprimer votre compte à tout moment.</p>",
     },
     "accessibility_statement": {
-        "en": "<h2>Accessibility statement</h2><p>This site aims to meet WCAG 2.1 level AA. "
+        "en": "<p>This site aims to meet WCAG 2.1 level AA. "
               "Every page is checked automatically in a real browser. Tell us about any barrier "
               "you meet and we will fix it.</p>",
-        "es": "<h2>Declaración de accesibilidad</h2><p>Este sitio quiere cumplir las WCAG 2.1 "
+        "es": "<p>Este sitio quiere cumplir las WCAG 2.1 "
               "nivel AA. Cada página se comprueba automáticamente en un navegador real. "
               "Cuéntanos cualquier barrera que encuentres y la corregiremos.</p>",
-        "ca": "<h2>Declaració d'accessibilitat</h2><p>Aquest lloc vol complir les WCAG 2.1 "
+        "ca": "<p>Aquest lloc vol complir les WCAG 2.1 "
               "nivell AA. Cada pàgina es comprova automàticament en un navegador real. "
               "Explica'ns qualsevol barrera que trobis i la corregirem.</p>",
-        "fr": "<h2>Déclaration d'accessibilité</h2><p>Ce site vise la conformité WCAG 2.1 "
+        "fr": "<p>Ce site vise la conformité WCAG 2.1 "
               "niveau AA. Chaque page est vérifiée automatiquement dans un vrai navigateur. "
               "Signalez-nous tout obstacle et nous le corrigerons.</p>",
     },

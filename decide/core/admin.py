@@ -6,6 +6,7 @@ from flask import flash
 from flask import redirect
 from flask import url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from decide.core.forms import OrganizationForm
 from decide.core.forms import render_form
@@ -27,6 +28,7 @@ def organization():
         try:
             update_organization(
                 current,
+                current_user,
                 name=form.name.data,
                 time_zone=form.time_zone.data,
                 default_locale=form.default_locale.data,

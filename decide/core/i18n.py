@@ -111,6 +111,11 @@ def format_when(value: datetime | date | None, style: str = "medium") -> str:
     return format_date(value, style)
 
 
+def format_day(value: datetime | date | None, style: str = "long") -> str:
+    """The calendar day only, in the organization's time zone for datetimes."""
+    return format_date(value, style) if value is not None else ""
+
+
 def localized_markup(value: dict | str | None) -> Markup:
     """A per-locale text already sanitized on save (staff rich text)."""
     return Markup(translate(value))  # noqa: S704 - sanitized by decide.core.html on write
@@ -121,6 +126,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["translated_html"] = localized_markup
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["language_name"] = language_name

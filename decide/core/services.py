@@ -326,6 +326,7 @@ def count_users() -> int:
 
 def update_organization(
     organization: Organization,
+    actor: User,
     *,
     name: str,
     time_zone: str,
@@ -352,5 +353,6 @@ def update_organization(
     organization.accessibility_statement = sanitize_translated(accessibility_statement)
     if new_terms_version:
         organization.terms_version = (organization.terms_version or 1) + 1
+        accept_terms(actor)  # whoever publishes the terms has read them
     db.session.flush()
     return organization

@@ -213,6 +213,8 @@ def test_publishing_new_terms_bumps_the_version(client, db, spanish_admin):
     assert response.status_code == 302
     assert row(db)["terms_version"] == 2
     assert row(db)["terms_of_service"]["en"] == "<p>New rules.</p>"
+    # Whoever publishes the terms has read them: not asked to accept them again.
+    assert client.get("/admin/").status_code == 200
 
 
 def test_residents_accept_new_terms_before_going_on(client, db, user, login, organization):
