@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from decide import cli
+from decide import components
 from decide.admin import views as admin_views
 from decide.config import DEFAULT_CENSUS_KEY
 from decide.config import DEFAULT_SECRET_KEY
@@ -31,6 +32,7 @@ from decide.extensions import db
 from decide.extensions import limiter
 from decide.extensions import login_manager
 from decide.extensions import migrate
+from decide.spaces import views as spaces_views
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -86,7 +88,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_views.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin_views.bp, url_prefix="/admin")
+    admin_views.init_app(app)
     app.register_blueprint(core_admin.bp, url_prefix="/admin")
+    core_admin.init_app(app)
+    app.register_blueprint(spaces_views.bp)
+    spaces_views.init_app(app)
+    components.init_app(app)
 
 
 def _register_error_handlers(app: Flask) -> None:

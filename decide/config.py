@@ -78,4 +78,5 @@ class Config:
 
     CURRENCY = os.environ.get("CURRENCY", "EUR")
 
-    DECIDE_COMPONENTS: tuple[str, ...] = ()
+    # The component kinds this installation offers, in the order the admin lists them.
+    DECIDE_COMPONENTS: tuple[str, ...] = ("pages",)

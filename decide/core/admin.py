@@ -6,8 +6,11 @@ from flask import flash
 from flask import redirect
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from decide.admin.views import NavItem
+from decide.admin.views import register_nav
 from decide.core.forms import OrganizationForm
 from decide.core.forms import render_form
 from decide.core.i18n import current_organization
@@ -45,3 +48,7 @@ def organization():
             flash(_("The settings are saved."), "success")
             return redirect(url_for("core_admin.organization"))
     return render_form("core/admin/organization.html", form)
+
+
+def init_app(app) -> None:
+    register_nav(app, NavItem("core_admin.organization", _l("Organization settings")))

@@ -15,6 +15,7 @@ from sqlalchemy import Text
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
+from sqlalchemy.orm import relationship
 
 from decide.core.personal_data import PersonalData
 from decide.extensions import db
@@ -105,8 +106,8 @@ class User(UserMixin, Timestamped, db.Model):
 
     @property
     def is_staff(self) -> bool:
-        """Admins now; holders of a process role join them when roles exist."""
-        return self.admin
+        """Admins and holders of any process role (`process_roles` is a backref from spaces)."""
+        return self.admin or bool(getattr(self, "process_roles", ()))
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.nickname}>"
@@ -134,3 +135,29 @@ class OutboxMessage(db.Model):
     # Set by the worker that claimed the message; a crashed worker's claim expires.
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ActionLog(db.Model):
+    """Who did what to which resource, when: every staff and moderation action.
+
+    `process_id` and `resource_id` are plain integers, not foreign keys: the log outlives
+    what it describes, and `resource_label` keeps what the resource was called.
+    """
+
+    __tablename__ = "action_logs"
+    __personal_data__ = (
+        PersonalData("user_id", erase="keep",
+                     export=("action", "resource_type", "resource_id", "created_at")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    process_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    resource_type: Mapped[str] = mapped_column(String(40), index=True)
+    resource_id: Mapped[int | None] = mapped_column(Integer)
+    resource_label: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    user: Mapped[User | None] = relationship(lazy="joined")

@@ -7,6 +7,16 @@ from flask import abort
 from flask_login import current_user
 from flask_login import login_required
 
+from decide.extensions import login_manager
+
+
+def require_staff() -> None:
+    """Abort unless staff: anonymous visitors are sent to sign in, residents get 403."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not current_user.is_staff:
+        abort(403)
+
 
 def staff_required(view):
     """Staff only: anonymous users are sent to sign in, residents get 403."""

@@ -20,6 +20,7 @@ from decide.core.html import sanitize_translated
 from decide.core.i18n import current_organization
 from decide.core.mail import public_url_for
 from decide.core.mail import queue_email
+from decide.core.models import ActionLog
 from decide.core.models import Organization
 from decide.core.models import User
 from decide.core.models import new_token
@@ -355,4 +356,35 @@ def update_organization(
         organization.terms_version = (organization.terms_version or 1) + 1
         accept_terms(actor)  # whoever publishes the terms has read them
     db.session.flush()
+    record_action(actor, "update", organization,
+                  details={"new_terms_version": organization.terms_version}
+                  if new_terms_version else {})
     return organization
+
+
+# --- the action log -------------------------------------------------------------------
+
+def _label_of(resource) -> dict[str, str]:
+    for attribute in ("title", "name", "nickname"):
+        value = getattr(resource, attribute, None)
+        if isinstance(value, dict):
+            return dict(value)
+        if value:
+            return {"": str(value)}
+    return {}
+
+
+def record_action(actor: User | None, action: str, resource, *, process_id: int | None = None,
+                  details: dict | None = None) -> ActionLog:
+    """Write who did what to which resource; the caller's transaction commits it."""
+    entry = ActionLog(
+        user_id=actor.id if actor is not None else None,
+        process_id=process_id,
+        action=action,
+        resource_type=type(resource).__name__.lower(),
+        resource_id=getattr(resource, "id", None),
+        resource_label=_label_of(resource),
+        details=details or {},
+    )
+    db.session.add(entry)
+    return entry

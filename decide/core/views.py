@@ -5,6 +5,7 @@ import json
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -50,7 +51,10 @@ LEGAL_PAGES = {
 
 @bp.route("/")
 def home():
-    return render_template("core/home.html")
+    # Modules add their sections (the processes, later more) as home blocks, as
+    # Decidim's content blocks do: core does not know them.
+    blocks = [render() for render in current_app.extensions.get("decide.home_blocks", ())]
+    return render_template("core/home.html", blocks=blocks)
 
 
 @bp.route("/healthz")

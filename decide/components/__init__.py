@@ -1,0 +1,119 @@
+"""The component framework: a manifest per kind, registered from an explicit list in config.
+
+Core and spaces never import a component kind: they reach one through
+`get_manifest(component.manifest_name)` and call its hooks.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from importlib import import_module
+from types import MappingProxyType
+from typing import Any
+
+from flask import Blueprint
+from flask import Flask
+from flask import current_app
+
+COMPONENT_PREFIX = "/processes/<slug>/f/<int:component_id>"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting; the admin form for a component is generated from these."""
+
+    name: str
+    default: Any = False
+    type: type = bool  # bool, int, str (a choice when `choices` is set), or dict (translated)
+    label: Any = ""  # a lazy string
+    help: Any = ""
+    choices: tuple[tuple[str, Any], ...] = ()  # (value, lazy label)
+    bounds: tuple[int, int] | None = None  # inclusive, for integers
+    translated: bool = False  # stored as {"en": ..., "ca": ...}
+
+    def clean(self, value: Any) -> Any:
+        """The value coerced to the declared type, or ValueError when it cannot be."""
+        if self.translated:
+            if not isinstance(value, dict):
+                raise ValueError(self.name)
+            return {str(k): str(v) for k, v in value.items() if v}
+        if self.choices:
+            if value not in {choice for choice, _label in self.choices}:
+                raise ValueError(self.name)
+            return value
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise ValueError(self.name)
+            return value
+        if self.type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(self.name)
+            if self.bounds and not self.bounds[0] <= value <= self.bounds[1]:
+                raise ValueError(self.name)
+            return value
+        return str(value)
+
+
+def _no_participation(component) -> bool:
+    return False
+
+
+def _empty(component) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str  # blueprint name, URL segment and table prefix
+    label: Any  # a lazy string: _l("Proposals")
+    public: Blueprint
+    admin: Blueprint | None = None
+    settings: tuple[Setting, ...] = ()
+    phase_settings: tuple[Setting, ...] = ()
+    # Actions that a component can require verification for (issue: verification).
+    actions: tuple[str, ...] = ()
+    summary: Callable[[Any], str] = lambda component: ""  # noqa: E731 - the line on the process page
+    stats: Callable[[Any], dict] = _empty  # dashboard counts: {lazy label: number}
+    has_participation: Callable[[Any], bool] = _no_participation  # blocks deletion when True
+    seed: Callable[[Any], None] | None = None  # demo data
+    export: Callable[[Any], list[dict]] | None = None
+    search_text: Callable[[Any], str] | None = None
+    cli: Any = None  # a click group added under `flask decide`
+    extra: dict = field(default_factory=dict)
+
+    def setting(self, name: str, phase: bool = False) -> Setting:
+        for setting in self.phase_settings if phase else self.settings:
+            if setting.name == name:
+                return setting
+        raise KeyError(name)
+
+
+def effective_settings(manifest: Manifest, component, active_phase_id: int | None):
+    """Manifest defaults ← component values ← active phase values, read-only."""
+    values = {s.name: s.default for s in (*manifest.settings, *manifest.phase_settings)}
+    values.update({k: v for k, v in (component.settings or {}).items() if k in values})
+    if active_phase_id is not None:
+        phase_values = (component.phase_settings or {}).get(str(active_phase_id), {})
+        values.update({k: v for k, v in phase_values.items() if k in values})
+    return MappingProxyType(values)
+
+
+def init_app(app: Flask) -> None:
+    manifests: dict[str, Manifest] = {}
+    for name in app.config["DECIDE_COMPONENTS"]:  # an explicit list, no filesystem scan
+        manifest = import_module(f"decide.components.{name}").manifest
+        app.register_blueprint(manifest.public, url_prefix=f"{COMPONENT_PREFIX}/{name}")
+        if manifest.admin is not None:
+            app.register_blueprint(
+                manifest.admin, url_prefix=f"/admin{COMPONENT_PREFIX}/{name}"
+            )
+        manifests[name] = manifest
+    app.extensions["decide.components"] = manifests
+
+
+def get_manifest(name: str) -> Manifest:
+    return current_app.extensions["decide.components"][name]
+
+
+def manifests() -> dict[str, Manifest]:
+    return current_app.extensions["decide.components"]

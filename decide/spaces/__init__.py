@@ -1,0 +1,1 @@
+"""Spaces: participatory processes, their phases, categories, components and roles."""
