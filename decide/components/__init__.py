@@ -68,6 +68,7 @@ class Manifest:
     label: Any  # a lazy string: _l("Proposals")
     public: Blueprint
     admin: Blueprint | None = None
+    admin_entry: str = "index"  # the admin view the process's component list links to
     settings: tuple[Setting, ...] = ()
     phase_settings: tuple[Setting, ...] = ()
     # Actions that a component can require verification for (issue: verification).
@@ -80,6 +81,10 @@ class Manifest:
     search_text: Callable[[Any], str] | None = None
     cli: Any = None  # a click group added under `flask decide`
     extra: dict = field(default_factory=dict)
+
+    @property
+    def admin_endpoint(self) -> str | None:
+        return f"{self.admin.name}.{self.admin_entry}" if self.admin is not None else None
 
     def setting(self, name: str, phase: bool = False) -> Setting:
         for setting in self.phase_settings if phase else self.settings:

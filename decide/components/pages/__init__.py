@@ -24,5 +24,6 @@ manifest = Manifest(
     label=_l("Page"),
     public=bp,
     admin=admin_bp,
+    admin_entry="edit",
     seed=_seed,
 )
