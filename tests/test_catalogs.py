@@ -113,6 +113,8 @@ def test_catalog_has_no_fuzzy_or_empty_translation(locale):
 def test_translations_keep_the_placeholders_and_add_no_markup(locale):
     wrong = []
     for message, forms in messages(load_catalog(locale)):
+        if not all(forms):
+            continue  # reported as untranslated
         ids = message_ids(message)
         tags = set(TAG.findall(" ".join(ids)))
         for form in forms:
@@ -140,6 +142,8 @@ def test_catalog_compiles(locale):
     compiled.seek(0)
     translations = Translations(compiled)
     for message, forms in messages(catalog):
+        if message.fuzzy or not all(forms):
+            continue  # reported by the fuzzy test, and left out of the .mo
         if message.pluralizable:
             assert translations.ngettext(*message.id, 1) == forms[0]
         else:
