@@ -68,7 +68,7 @@ class Manifest:
     label: Any  # a lazy string: _l("Proposals")
     public: Blueprint
     admin: Blueprint | None = None
-    admin_entry: str = "index"  # the admin view the process's component list links to
+    admin_entry: str = ""  # the admin view the process's component list links to; "": its first
     settings: tuple[Setting, ...] = ()
     phase_settings: tuple[Setting, ...] = ()
     # Actions that a component can require verification for (issue: verification).
@@ -84,7 +84,14 @@ class Manifest:
 
     @property
     def admin_endpoint(self) -> str | None:
-        return f"{self.admin.name}.{self.admin_entry}" if self.admin is not None else None
+        """The endpoint of the kind's back office that the component list links to."""
+        if self.admin is None:
+            return None
+        if self.admin_entry:
+            return f"{self.admin.name}.{self.admin_entry}"
+        prefix = f"{self.admin.name}."
+        return next((rule.endpoint for rule in current_app.url_map.iter_rules()
+                     if rule.endpoint.startswith(prefix)), None)
 
     def setting(self, name: str, phase: bool = False) -> Setting:
         for setting in self.phase_settings if phase else self.settings:
