@@ -32,6 +32,7 @@ from decide.extensions import db
 from decide.extensions import limiter
 from decide.extensions import login_manager
 from decide.extensions import migrate
+from decide.spaces import admin as spaces_admin
 from decide.spaces import views as spaces_views
 
 
@@ -93,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     core_admin.init_app(app)
     app.register_blueprint(spaces_views.bp)
     spaces_views.init_app(app)
+    app.register_blueprint(spaces_admin.bp, url_prefix="/admin")
+    spaces_admin.init_app(app)
     components.init_app(app)
 
 
