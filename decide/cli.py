@@ -7,14 +7,21 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy import text
 
 from decide.config import ROOT
+from decide.core.i18n import translate
 from decide.core.mail import deliver_pending
 from decide.demo import DEMO_ACCOUNTS
 from decide.demo import load_demo
 from decide.extensions import db
+from decide.spaces.models import Phase
+from decide.spaces.models import Process
+from decide.spaces.services import activate_phases_by_date
+from decide.spaces.services import today_here
 
-decide = AppGroup("decide", help="Decide: demo data, mail delivery, translations.")
+decide = AppGroup("decide", help="Decide: demo data, phases, mail delivery, translations.")
 i18n = AppGroup("i18n", help="Extract, update and compile the translation catalogs.")
 decide.add_command(i18n)
 
@@ -47,6 +54,42 @@ def deliver(loop: bool, interval: float):
             break
         db.session.remove()
         time.sleep(interval)
+
+
+# Any fixed number: the PostgreSQL advisory lock that lets one `phases` run at a time.
+PHASES_LOCK = 7_311_001
+
+
+def _active_phases() -> dict[int, int]:
+    """{process id: active phase id} of the processes whose phases follow their dates."""
+    return dict(db.session.execute(
+        select(Phase.process_id, Phase.id).join(Process)
+        .where(Process.automatic_phases.is_(True), Phase.active.is_(True))
+    ).all())
+
+
+@decide.command()
+def phases():
+    """Activate the phase whose dates contain today, in processes with automatic phases.
+
+    Today is the organization's calendar day. Safe to run from cron every minute: a run
+    that finds nothing to change changes nothing, and overlapping runs wait for each other.
+    """
+    if db.engine.dialect.name == "postgresql":
+        # Held until the commit; SQLite gets the same from BEGIN IMMEDIATE.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PHASES_LOCK})
+    before = _active_phases()
+    activate_phases_by_date(today_here())
+    changed = [phase for process_id, phase in _active_phases().items()
+               if before.get(process_id) != phase]
+    lines = [
+        f'{translate(phase.process.title)}: the phase "{translate(phase.title)}" is now active.'
+        for phase in db.session.scalars(
+            select(Phase).where(Phase.id.in_(changed)).order_by(Phase.process_id)
+        )
+    ]
+    db.session.commit()
+    click.echo("\n".join(lines) if lines else "No phase to change.")
 
 
 def _pybabel(*args: str) -> None:

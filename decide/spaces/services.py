@@ -336,18 +336,21 @@ def activate_phases_by_date(today: date) -> int:
 
     Idempotent: safe to run every minute from cron. Returns how many phases changed.
     """
-    candidates = db.session.scalars(
+    current = db.session.scalars(
         select(Phase).join(Process)
         .where(Process.automatic_phases.is_(True), Phase.start_date <= today,
-               Phase.end_date >= today, Phase.active.is_(False))
+               Phase.end_date >= today)
         .order_by(Phase.process_id, Phase.position, Phase.id)
     ).all()
-    changed, seen = 0, set()
-    for phase in candidates:
-        if phase.process_id in seen:
-            continue  # overlapping phases: the first in order wins
-        seen.add(phase.process_id)
-        changed += activate_phase(None, phase)
+    by_process: dict[int, list[Phase]] = {}
+    for phase in current:
+        by_process.setdefault(phase.process_id, []).append(phase)
+    changed = 0
+    for phases in by_process.values():
+        # Overlapping phases: an active one that contains today stays (else two phases
+        # would take turns at every run); with none active, the first in order wins.
+        if not any(phase.active for phase in phases):
+            changed += activate_phase(None, phases[0])
     return changed
 
 
