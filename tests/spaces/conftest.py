@@ -4,6 +4,8 @@
     phase = create_phase(process, active=True)
     component = create_component(process, manifest_name="pages")
     grant(user, process, Role.PROCESS_ADMIN)
+    survey = create_component(process, manifest_name="survey")  # with the survey_kind fixture
+    survey_kind.extra["participated"].add(survey.id)  # residents took part in it
 
 They write rows directly (no action log): the services are tested on their own.
 """
@@ -12,7 +14,10 @@ from datetime import timedelta
 from itertools import count
 
 import pytest
+from flask import Blueprint
 
+from decide.components import Manifest
+from decide.components import Setting
 from decide.core.models import utcnow
 from decide.spaces.models import Category
 from decide.spaces.models import Component
@@ -142,3 +147,32 @@ def grant(db):
         return assignment
 
     return make
+
+
+SURVEY_SETTINGS = (
+    Setting("comments_enabled", True, bool, label="Comments enabled"),
+    Setting("answers_limit", 3, int, label="Answers per person", bounds=(1, 10)),
+    Setting("order", "random", str, label="Order",
+            choices=(("random", "Random"), ("recent", "Most recent"))),
+    Setting("announcement", {}, dict, label="Announcement", translated=True),
+    Setting("hashtag", "", str, label="Hashtag"),
+)
+SURVEY_PHASE_SETTINGS = (
+    Setting("answers_enabled", False, bool, label="Answers enabled"),
+    Setting("questions_limit", 5, int, label="Questions", bounds=(0, 20)),
+)
+
+
+@pytest.fixture
+def survey_kind(app, monkeypatch):
+    """A component kind registered for one test only ("survey"), with a setting of every
+    sort; `extra["participated"]` holds the ids of the components residents took part in."""
+    participated = set()
+    manifest = Manifest(
+        name="survey", label="Survey", public=Blueprint("survey", __name__),
+        settings=SURVEY_SETTINGS, phase_settings=SURVEY_PHASE_SETTINGS,
+        has_participation=lambda component: component.id in participated,
+        extra={"participated": participated},
+    )
+    monkeypatch.setitem(app.extensions["decide.components"], "survey", manifest)
+    return manifest
