@@ -15,6 +15,7 @@ from wtforms import SubmitField
 from wtforms.validators import InputRequired
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import StopValidation
 
 from decide.components import Setting
 from decide.core.forms import Form
@@ -163,6 +164,14 @@ class NewComponentForm(Form):
 
 # --- the settings form, generated from the manifest's declared settings ----------------------
 
+class WholeNumberField(IntegerField):
+    """An integer: what is not a number gets that message alone, not the bounds' one too."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
 def setting_field(setting: Setting) -> Field:
     """The form field for one declared setting (unbound, to be set on a form class)."""
     label = setting.label or setting.name
@@ -183,7 +192,7 @@ def setting_field(setting: Setting) -> Field:
             validators.append(NumberRange(
                 low, high, message=_l("Enter a number from %(min)s to %(max)s.")
             ))
-        return IntegerField(label, validators=validators,
+        return WholeNumberField(label, validators=validators,
                             invalid_value_message=_l("Enter a whole number."), **options)
     return StringField(label, validators=[Optional(), max_length(1_000)], **options)
 

@@ -106,6 +106,8 @@ def process_status(process: Process, today: date) -> str:
 # --- scopes -------------------------------------------------------------------------
 
 def _check_code_free(code: str, exclude: Scope | None = None) -> None:
+    if not code or len(code) > 20:
+        raise DomainError(_("Use from 1 to 20 characters."), field="code")
     query = select(Scope.id).where(func.lower(Scope.code) == code.lower())
     if exclude is not None:
         query = query.where(Scope.id != exclude.id)
@@ -144,7 +146,7 @@ def delete_scope(actor: User, scope: Scope) -> None:
 
 def _check_slug(slug: str, exclude: Process | None = None) -> str:
     slug = slug.strip().lower()
-    if not SLUG_PATTERN.match(slug):
+    if len(slug) > 80 or not SLUG_PATTERN.match(slug):
         raise DomainError(
             _("Use only lower-case letters without accents, digits and single hyphens."),
             field="slug",
@@ -292,7 +294,7 @@ def _swap(items: list, item, direction: int) -> bool:
 
 
 def move_phase(actor: User, phase: Phase, direction: int) -> None:
-    phases = list(phase.process.phases)
+    phases = sorted(phase.process.phases, key=lambda each: (each.position, each.id))
     if _swap(phases, phase, direction):
         for position, each in enumerate(phases):
             each.position = position
@@ -303,12 +305,14 @@ def move_phase(actor: User, phase: Phase, direction: int) -> None:
 def delete_phase(actor: User, phase: Phase) -> None:
     record_action(actor, "delete", phase, process_id=phase.process_id)
     process = phase.process
-    process.phases.remove(phase)
+    # Components first: loading them flushes, which would delete the phase removed below
+    # once already, and the second DELETE would find no row.
     for component in process.components:
         component.phase_settings = {
             key: value for key, value in (component.phase_settings or {}).items()
             if key != str(phase.id)
         }
+    process.phases.remove(phase)
     db.session.delete(phase)
     db.session.flush()
 
@@ -404,7 +408,7 @@ def update_component(actor: User, component: Component, *, name: dict, settings:
 
 
 def move_component(actor: User, component: Component, direction: int) -> None:
-    components = list(component.process.components)
+    components = sorted(component.process.components, key=lambda each: (each.weight, each.id))
     if _swap(components, component, direction):
         for weight, each in enumerate(components):
             each.weight = weight
