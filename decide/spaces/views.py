@@ -9,14 +9,13 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from decide.components import get_manifest
-from decide.core.i18n import current_organization
+from decide.components import manifests
 from decide.core.i18n import translate
 from decide.core.permissions import require_staff
 from decide.extensions import db
@@ -35,10 +34,16 @@ from decide.spaces.services import today_here
 bp = Blueprint("processes", __name__)
 
 STATUSES = ("active", "upcoming", "past")
+# Past processes shown on the home page; /processes?status=past lists them all.
+HOME_PAST = 3
 
 
-def visible_processes():
-    """Published processes, with what their cards show loaded in a fixed number of queries."""
+def visible_processes() -> list[Process]:
+    """Published processes with what their cards show, in a fixed number of queries.
+
+    The scope is joined (Process.scope is lazy="joined"); phases and categories come in one
+    query each, whatever the number of processes.
+    """
     return db.session.scalars(
         select(Process)
         .where(Process.published_at.is_not(None))
@@ -48,40 +53,77 @@ def visible_processes():
 
 
 def sort_by_status(processes, today: date) -> dict[str, list[Process]]:
+    """Open, upcoming and past processes; the promoted ones first within each group.
+
+    Open ones by the end of their active phase (what closes soonest first), upcoming ones by
+    their start, past ones by their end, the latest first.
+    """
     groups = {status: [] for status in STATUSES}
     for process in processes:
         groups[process_status(process, today)].append(process)
-    groups["upcoming"].sort(key=lambda p: p.start_date)
+
+    def closing(process):
+        phase = active_phase(process)
+        return phase.end_date if phase and phase.end_date >= today else process.end_date
+
+    groups["active"].sort(key=lambda p: (not p.promoted, closing(p), p.id))
+    groups["upcoming"].sort(key=lambda p: (not p.promoted, p.start_date, p.id))
+    groups["past"].sort(key=lambda p: (not p.promoted, -p.end_date.toordinal(), p.id))
     return groups
 
 
 def render_home_block() -> Markup:
     today = today_here()
     groups = sort_by_status(visible_processes(), today)
-    return Markup(render_template("spaces/_home.html", groups=groups, today=today))
+    more_past = len(groups["past"]) > HOME_PAST
+    groups["past"] = groups["past"][:HOME_PAST]
+    return Markup(render_template("spaces/_home.html", groups=groups, today=today,
+                                  more_past=more_past))
+
+
+def category_names(processes) -> list[str]:
+    """The names of the categories of these processes, in the reader's language.
+
+    Categories belong to a process (there is no organization-wide list), so the filter offers
+    each translated name once: "Mobility" in two processes is one choice that finds both.
+    Subcategories are offered by their own name too.
+    """
+    names = {translate(c.name) for p in processes for c in p.categories}
+    return sorted((name for name in names if name), key=str.casefold)
+
+
+def filter_processes(processes, today: date, *, status: str, scope_id: int | None,
+                     category: str) -> list[Process]:
+    if status:
+        processes = [p for p in processes if process_status(p, today) == status]
+    if scope_id is not None:
+        processes = [p for p in processes if p.scope_id == scope_id]
+    if category:
+        processes = [p for p in processes
+                     if any(translate(c.name) == category for c in p.categories)]
+    return processes
 
 
 @bp.route("/processes")
 def index():
+    # A GET form, so it works without JavaScript. Whatever an address says, nothing fails:
+    # an unknown status is ignored, a scope that is not a number is ignored, and a category
+    # is compared as a plain string with the names (an unknown or overlong one finds nothing).
     today = today_here()
-    processes = visible_processes()
     status = request.args.get("status", "")
+    status = status if status in STATUSES else ""
     scope_id = request.args.get("scope", type=int)
-    category = request.args.get("category", "").strip()[:200]
-    if status in STATUSES:
-        processes = [p for p in processes if process_status(p, today) == status]
-    if scope_id:
-        processes = [p for p in processes if p.scope_id == scope_id]
-    categories = sorted({translate(c.name) for p in processes for c in p.categories},
-                        key=str.casefold)
-    if category:
-        processes = [p for p in processes
-                     if any(translate(c.name) == category for c in p.categories)]
+    category = request.args.get("category", "").strip()
+    published = visible_processes()
+    groups = sort_by_status(published, today)
+    ordered = [process for each in STATUSES for process in groups[each]]
+    processes = filter_processes(ordered, today, status=status, scope_id=scope_id,
+                                 category=category)
     scopes = db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
     return render_template(
         "spaces/index.html", processes=processes, today=today, statuses=STATUSES,
-        status=status if status in STATUSES else "", scopes=scopes, scope_id=scope_id,
-        categories=categories, category=category, locale=str(get_locale()),
+        status=status, scopes=scopes, scope_id=scope_id, categories=category_names(published),
+        category=category, filtered=bool(status or scope_id is not None or category),
     )
 
 
@@ -95,13 +137,20 @@ def load_process(slug: str) -> Process:
     return process
 
 
+def _registered(component: Component) -> bool:
+    """A component of a kind no longer listed in DECIDE_COMPONENTS is left out, not a 500."""
+    return component.manifest_name in manifests()
+
+
 @bp.route("/processes/<slug>")
 def show(slug: str):
     process = load_process(slug)
-    components = [c for c in process.components if can_see_component(current_user, c)]
+    components = [c for c in process.components
+                  if _registered(c) and can_see_component(current_user, c)]
+    summaries = {c.id: get_manifest(c.manifest_name).summary(c) for c in components}
     return render_template(
-        "spaces/show.html", process=process, components=components,
-        phase=active_phase(process), today=today_here(), get_manifest=get_manifest,
+        "spaces/show.html", process=process, components=components, summaries=summaries,
+        phase=active_phase(process), today=today_here(),
     )
 
 
@@ -110,7 +159,7 @@ def component(slug: str, component_id: int):
     """The bare component address redirects to the component kind's own index."""
     process = load_process(slug)
     found = next((c for c in process.components if c.id == component_id), None)
-    if found is None or not can_see_component(current_user, found):
+    if found is None or not _registered(found) or not can_see_component(current_user, found):
         abort(404)
     return redirect(url_for(f"{found.manifest_name}.index", slug=slug, component_id=found.id))
 
@@ -171,5 +220,7 @@ def component_admin_blueprint(name: str, import_name: str) -> Blueprint:
 
 def init_app(app) -> None:
     app.jinja_env.globals["can_preview"] = can_preview
+    app.jinja_env.globals["process_status"] = process_status
+    app.jinja_env.globals["active_phase"] = active_phase
     app.jinja_env.globals["can_admin_process"] = can_admin_process
     app.extensions.setdefault("decide.home_blocks", []).append(render_home_block)

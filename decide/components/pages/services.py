@@ -1,11 +1,16 @@
 """Pages: read and save the page of a component (sanitized on save)."""
 
+from flask import g
+from markupsafe import Markup
 from sqlalchemy import select
 
 from decide.components.pages.models import Page
 from decide.core.html import sanitize_translated
+from decide.core.i18n import translate
 from decide.core.services import record_action
 from decide.extensions import db
+
+EXCERPT_LENGTH = 160
 
 
 def page_of(component) -> Page:
@@ -23,3 +28,28 @@ def save_page(actor, component, *, body: dict) -> Page:
     record_action(actor, "update", component, process_id=component.process_id,
                   details={"page": page.id})
     return page
+
+
+def _pages_of_process(process) -> dict[int, Page]:
+    """The pages of every pages component of `process`, in one query, kept for the request.
+
+    The process page asks for the summary of each component in turn: without this, a query
+    per component.
+    """
+    cache = g.setdefault("pages_by_process", {})
+    if process.id not in cache:
+        ids = [c.id for c in process.components if c.manifest_name == "pages"]
+        cache[process.id] = {
+            page.component_id: page
+            for page in db.session.scalars(select(Page).where(Page.component_id.in_(ids)))
+        } if ids else {}
+    return cache[process.id]
+
+
+def excerpt(component) -> str:
+    """The start of the page's text in the reader's language, as plain text."""
+    page = _pages_of_process(component.process).get(component.id)
+    text = Markup(translate(page.body if page else {})).striptags()  # noqa: S704 - sanitized
+    if len(text) <= EXCERPT_LENGTH:
+        return text
+    return text[:EXCERPT_LENGTH].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
