@@ -105,6 +105,8 @@ def extract(output: str):
     _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
              "-k", "lazy_ngettext:1,2", "--project", "Decide",
              "--copyright-holder", "Decide contributors", "--no-location",
+             # Babel skips folders starting with "_" by default: templates/_macros counts.
+             "--ignore-dirs", ".* __pycache__ node_modules",
              "--sort-output", "-o", output, ".")
 
 
