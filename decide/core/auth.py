@@ -28,12 +28,14 @@ from decide.core.forms import render_form
 from decide.core.i18n import select_locale
 from decide.core.models import User
 from decide.core.permissions import safe_next
+from decide.core.security import PASSWORD_CHANGE
 from decide.core.security import rate_limited
 from decide.core.services import DomainError
 from decide.core.services import UnconfirmedEmail
 from decide.core.services import accept_terms as accept_terms_service
 from decide.core.services import authenticate
 from decide.core.services import confirm_email
+from decide.core.services import must_change_password
 from decide.core.services import register_user
 from decide.core.services import request_password_reset
 from decide.core.services import resend_confirmation
@@ -114,6 +116,8 @@ def login():
         else:
             db.session.commit()
             start_session(user)
+            if must_change_password(user, form.password.data):
+                session[PASSWORD_CHANGE] = True  # asked for before anything else
             return redirect(safe_next(form.next.data, url_for("core.home")))
     return render_form("core/auth/login.html", form, unconfirmed=unconfirmed)
 

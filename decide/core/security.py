@@ -40,6 +40,10 @@ CONTENT_SECURITY_POLICY = "; ".join((
 TERMS_EXEMPT = frozenset({
     "auth.accept_terms", "auth.logout", "core.legal", "core.set_locale", "core.healthz", "static",
 })
+# Set at sign-in when a staff member's password does not pass the staff rules.
+PASSWORD_CHANGE = "password_change_required"
+# Pages such a staff member can still reach (the terms come first when both are pending).
+PASSWORD_EXEMPT = TERMS_EXEMPT | {"core.password"}
 
 
 def set_security_headers(response):
@@ -90,6 +94,16 @@ def require_current_terms():
     return None
 
 
+def require_password_change():
+    if (
+        current_user.is_authenticated
+        and session.get(PASSWORD_CHANGE)
+        and request.endpoint not in PASSWORD_EXEMPT
+    ):
+        return redirect(url_for("core.password", next=request.full_path.rstrip("?")))
+    return None
+
+
 def account_key() -> str:
     """Rate-limit key per account: the e-mail address typed in the form, or, on a page
     reached through a mailed link (password reset), that link: without it every reset
@@ -122,6 +136,7 @@ def init_app(app) -> None:
     app.before_request(reject_null_characters)
     app.before_request(expire_idle_staff)
     app.before_request(require_current_terms)
+    app.before_request(require_password_change)
     app.after_request(set_security_headers)
 
 

@@ -97,11 +97,15 @@ def _check_free(email: str | None = None, nickname: str | None = None, exclude: 
             raise DomainError(str(message), field=field)
 
 
+def _personal(user: User) -> tuple[str, ...]:
+    return (user.nickname, user.name, user.email.split("@")[0])
+
+
 def _check_password(password: str, user: User, staff: bool | None = None) -> None:
     problem = password_problem(
         password,
         staff=user.is_staff if staff is None else staff,
-        personal=(user.nickname, user.name, user.email.split("@")[0]),
+        personal=_personal(user),
     )
     if problem:
         raise DomainError(problem, field="password")
@@ -172,6 +176,14 @@ def authenticate(email: str, password: str) -> User:
         user.password_hash = hash_password(password)
     user.last_sign_in_at = utcnow()
     return user
+
+
+def must_change_password(user: User, password: str) -> bool:
+    """Staff whose password, typed at sign-in, does not pass the staff rules: a resident who
+    was given a process role, or rules tightened since. Only sign-in sees the plaintext."""
+    if not user.is_staff:
+        return False
+    return password_problem(password, staff=True, personal=_personal(user)) is not None
 
 
 def needs_terms(user: User) -> bool:

@@ -30,6 +30,7 @@ from decide.core.forms import render_form
 from decide.core.i18n import available_locales
 from decide.core.models import User
 from decide.core.permissions import safe_next
+from decide.core.security import PASSWORD_CHANGE
 from decide.core.services import DomainError
 from decide.core.services import change_password
 from decide.core.services import confirm_email_change as confirm_email_change_service
@@ -145,6 +146,10 @@ def confirm_email_change(token: str):
 @login_required
 def password():
     form = ChangePasswordForm()
+    if current_user.is_staff:
+        form.password.description = _(
+            "At least %(min)d characters, as for every staff account. A few unrelated words "
+            "make a strong password.", min=current_app.config["STAFF_PASSWORD_MIN_LENGTH"])
     if form.validate_on_submit():
         try:
             change_password(current_user, form.current_password.data, form.password.data)
@@ -155,9 +160,11 @@ def password():
             # The session identity changed with the password; login_user needs the user
             # itself, not the current_user proxy (which would then point at itself).
             login_user(current_user._get_current_object())
+            session.pop(PASSWORD_CHANGE, None)
             flash(_("Your new password is saved."), "success")
-            return redirect(url_for("core.password"))
-    return render_form("core/account/password.html", form)
+            return redirect(safe_next(request.args.get("next"), url_for("core.password")))
+    return render_form("core/account/password.html", form,
+                       must_change=session.get(PASSWORD_CHANGE, False))
 
 
 @bp.route("/account/data")
