@@ -1,4 +1,5 @@
-"""The `flask decide` commands: the demo city and mail delivery."""
+"""The `flask decide` commands: the demo city (accounts, districts, processes) and mail
+delivery."""
 
 from pathlib import Path
 
@@ -6,18 +7,25 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from decide.components.pages.models import Page
 from decide.core.mail import queue_email
 from decide.core.models import Organization
 from decide.core.models import OutboxMessage
 from decide.core.models import User
 from decide.core.passwords import password_problem
 from decide.demo import DEMO_ACCOUNTS
+from decide.spaces.models import Process
+from decide.spaces.models import ProcessRole
+from decide.spaces.models import Scope
+from decide.spaces.services import active_phase
+from decide.spaces.services import process_status
+from decide.spaces.services import today_here
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def count(db, model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+def count(db, model_or_table) -> int:
+    return db.session.scalar(select(func.count()).select_from(model_or_table))
 
 
 @pytest.fixture
@@ -65,12 +73,16 @@ def test_the_demo_creates_the_city_once(db, runner, demo_mode):
         assert f"{account.email} / {account.password}" in first.output
     before = [(user.id, user.password_hash) for user in users]
 
+    rows = {table.name: count(db, table) for table in db.metadata.sorted_tables}
+    assert rows["processes"] and rows["phases"] and rows["pages_pages"] and rows["action_logs"]
+
     second = runner.invoke(args=["decide", "demo"])
 
     assert second.exit_code == 0, second.output
     db.session.expire_all()
     assert count(db, Organization) == 1
     assert count(db, OutboxMessage) == 0
+    assert {table.name: count(db, table) for table in db.metadata.sorted_tables} == rows
     users = db.session.scalars(select(User).order_by(User.email)).all()
     assert [(user.id, user.password_hash) for user in users] == before
 
@@ -84,14 +96,60 @@ def test_every_demo_account_signs_in_with_its_listed_password(app, db, runner, d
                                                 "password": account.password})
         assert response.status_code == 302, account.email
         assert client.get("/account").status_code == 200, account.email
-        assert (client.get("/admin/").status_code == 200) == account.admin, account.email
+        assert (client.get("/admin/").status_code == 200) == account.is_staff, account.email
+
+
+def test_the_demo_city_has_the_processes_of_the_design(app, db, runner, demo_mode, client):
+    assert runner.invoke(args=["decide", "demo"]).exit_code == 0
+    today = today_here()
+    processes = {p.slug: p for p in db.session.scalars(select(Process))}
+
+    expected = {"green-streets": ("active", "Proposals"),
+                "district-budgets": ("active", "Voting"),
+                "budget-of-last-year": ("active", "Implementation"),
+                "riverside-park": ("upcoming", None),
+                "old-town-squares": ("past", "Conclusions"),
+                "night-buses": ("upcoming", None)}
+    assert set(processes) == set(expected)
+    for slug, (status, phase) in expected.items():
+        process = processes[slug]
+        assert process_status(process, today) == status, slug
+        active = active_phase(process)
+        assert (active.title["en"] if active else None) == phase, slug
+        if active and status == "active":
+            assert active.start_date <= today <= active.end_date, slug
+        for text in (process.title, process.subtitle, process.description,
+                     *(p.title for p in process.phases), *(c.name for c in process.categories)):
+            assert set(text) == {"en", "es", "ca", "fr"}, (slug, text)
+        assert any(c.parent_id for c in process.categories), slug
+        [page] = process.components
+        assert page.manifest_name == "pages" and page.is_published
+        body = db.session.scalars(select(Page).where(Page.component_id == page.id)).one().body
+        assert set(body) == {"en", "es", "ca", "fr"}
+    assert [p.slug for p in processes.values() if not p.is_published] == ["night-buses"]
+    scopes = db.session.scalars(select(Scope)).all()
+    assert len(scopes) >= 4 and all(set(s.name) == {"en", "es", "ca", "fr"} for s in scopes)
+
+    roles = {(r.user.nickname, r.process.slug, r.role)
+             for r in db.session.scalars(select(ProcessRole))}
+    assert roles == {(account.nickname, slug, role) for account in DEMO_ACCOUNTS
+                     for slug, role in account.roles}
+    assert {role for _nickname, _slug, role in roles} == {"process_admin", "moderator",
+                                                           "valuator"}
+
+    home = client.get("/").get_data(as_text=True)
+    assert home.index("Green Streets") < home.index("Riverside Park Plan") < home.index(
+        "Old Town Squares")
+    assert "Night Buses" not in home
 
 
 @pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda account: account.nickname)
 def test_demo_passwords_pass_the_apps_own_rules(app, account):
     personal = (account.nickname, account.name, account.email.split("@")[0])
 
-    assert password_problem(account.password, staff=account.admin, personal=personal) is None
+    assert password_problem(account.password, staff=account.is_staff, personal=personal) is None
+    if account.is_staff:
+        assert len(account.password) >= 15
 
 
 @pytest.mark.nodb
