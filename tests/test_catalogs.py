@@ -80,6 +80,8 @@ def test_the_extraction_finds_lazy_and_template_strings(template):
     assert "Sign in to continue." in ids  # _l() in decide/__init__.py
     assert "Skip to main content" in ids  # _() in templates/base.html
     assert "Follow this link to confirm your e-mail address:" in ids  # an e-mail .txt template
+    # templates/_macros: Babel skips folders starting with "_" unless told otherwise.
+    assert "Some fields need your attention. They are marked below." in ids
 
 
 def test_catalog_exists_for_every_shipped_language(locale):
@@ -113,8 +115,8 @@ def test_catalog_has_no_fuzzy_or_empty_translation(locale):
 def test_translations_keep_the_placeholders_and_add_no_markup(locale):
     wrong = []
     for message, forms in messages(load_catalog(locale)):
-        if not all(forms):
-            continue  # reported as untranslated
+        if message.fuzzy or not all(forms):
+            continue  # reported by the fuzzy and empty test
         ids = message_ids(message)
         tags = set(TAG.findall(" ".join(ids)))
         for form in forms:
@@ -135,7 +137,8 @@ def test_translations_keep_the_placeholders_and_add_no_markup(locale):
 
 def test_catalog_compiles(locale):
     catalog = load_catalog(locale)
-    problems = [(message.id, errors) for message, errors in catalog.check()]
+    problems = [(message.id, errors) for message, errors in catalog.check()
+                if not message.fuzzy]
     assert not problems, f"{locale}: {problems}"
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
