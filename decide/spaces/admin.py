@@ -22,7 +22,6 @@ from sqlalchemy.orm import selectinload
 
 from decide.admin.views import NavItem
 from decide.admin.views import register_nav
-from decide.components import get_manifest
 from decide.components import manifests
 from decide.core.forms import ActionForm
 from decide.core.forms import render_form
@@ -325,7 +324,9 @@ def new_component(slug: str):
 def edit_component(slug: str, component_id: int):
     process = load_process(slug, selectinload(Process.phases))
     component = child_or_404(process.components, component_id)
-    manifest = get_manifest(component.manifest_name)
+    manifest = manifests().get(component.manifest_name)
+    if manifest is None:  # a kind no longer in the configuration
+        abort(404)
     form_class = settings_form(manifest.settings, manifest.phase_settings, process.phases)
     form = form_class(data=form_class.initial(component))
     if form.validate_on_submit() and saved(form, services.update_component, component,

@@ -167,9 +167,17 @@ class NewComponentForm(Form):
 class WholeNumberField(IntegerField):
     """An integer: what is not a number gets that message alone, not the bounds' one too."""
 
+    def process_formdata(self, valuelist):
+        if valuelist and not valuelist[0].strip():
+            self.data = None  # left empty: "Fill in this field.", not "not a number"
+            return
+        super().process_formdata(valuelist)
+
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()
+        if self.data is None:
+            raise StopValidation(_("Fill in this field."))
 
 
 def setting_field(setting: Setting) -> Field:
