@@ -244,19 +244,19 @@ PROCESSES = (
           "Més arbres, ombra i passejos segurs a cada barri",
           "Plus d'arbres, d'ombre et de marche sûre dans chaque quartier"),
         t("<p>Summers are getting hotter. The council will plant <strong>2,000 trees</strong> "
-          "and turn streets into shaded walking routes. Tell us where.</p>"
+          "and turn streets into shaded walking routes. Tell us where.</p>\n"
           "<p>Write a proposal, support the ones you like and follow the answers.</p>",
           "<p>Los veranos son cada vez más calurosos. El ayuntamiento plantará "
           "<strong>2.000 árboles</strong> y convertirá calles en paseos con sombra. "
-          "Dinos dónde.</p><p>Escribe una propuesta, apoya las que te gusten y sigue las "
+          "Dinos dónde.</p>\n<p>Escribe una propuesta, apoya las que te gusten y sigue las "
           "respuestas.</p>",
           "<p>Els estius són cada cop més calorosos. L'ajuntament plantarà "
           "<strong>2.000 arbres</strong> i convertirà carrers en passejos amb ombra. "
-          "Digues-nos on.</p><p>Escriu una proposta, dona suport a les que t'agradin i "
+          "Digues-nos on.</p>\n<p>Escriu una proposta, dona suport a les que t'agradin i "
           "segueix les respostes.</p>",
           "<p>Les étés sont de plus en plus chauds. La mairie plantera "
           "<strong>2 000 arbres</strong> et fera des rues des promenades ombragées. "
-          "Dites-nous où.</p><p>Rédigez une proposition, soutenez celles qui vous plaisent "
+          "Dites-nous où.</p>\n<p>Rédigez une proposition, soutenez celles qui vous plaisent "
           "et suivez les réponses.</p>"),
         starts=-30, ends=120,
         phases=(("information", -30, -15), ("proposals", -14, 16), ("supports", 17, 45),
@@ -282,16 +282,16 @@ PROCESSES = (
           "Decideix com gastar 3 milions d'euros, districte a districte",
           "Décidez comment dépenser 3 millions d'euros, quartier par quartier"),
         t("<p>Each district has its own budget. The projects come from residents' proposals "
-          "that the council found feasible.</p><p>Choose the projects you want, within the "
+          "that the council found feasible.</p>\n<p>Choose the projects you want, within the "
           "budget of your district.</p>",
           "<p>Cada distrito tiene su propio presupuesto. Los proyectos vienen de propuestas "
-          "vecinales que el ayuntamiento ha considerado viables.</p><p>Elige los proyectos "
+          "vecinales que el ayuntamiento ha considerado viables.</p>\n<p>Elige los proyectos "
           "que quieres, dentro del presupuesto de tu distrito.</p>",
           "<p>Cada districte té el seu propi pressupost. Els projectes provenen de propostes "
-          "veïnals que l'ajuntament ha considerat viables.</p><p>Tria els projectes que "
+          "veïnals que l'ajuntament ha considerat viables.</p>\n<p>Tria els projectes que "
           "vulguis, dins del pressupost del teu districte.</p>",
           "<p>Chaque quartier a son propre budget. Les projets viennent des propositions des "
-          "habitants jugées réalisables par la mairie.</p><p>Choisissez les projets que vous "
+          "habitants jugées réalisables par la mairie.</p>\n<p>Choisissez les projets que vous "
           "voulez, dans le budget de votre quartier.</p>"),
         starts=-120, ends=60,
         phases=(("information", -120, -101), ("projects", -100, -61), ("evaluation", -60, -8),

@@ -37,13 +37,14 @@ def _seed(component) -> None:
     body = {}
     for code, (intro, heading, closing) in SEED_TEXT.items():
         phases = "".join(
-            f"<li><strong>{escape(translate(phase.title, code))}</strong>: "
+            f"\n  <li><strong>{escape(translate(phase.title, code))}</strong>: "
             f"{format_date(phase.start_date, 'long', locale=code)} – "
             f"{format_date(phase.end_date, 'long', locale=code)}</li>"
             for phase in component.process.phases
         )
-        body[code] = f"<p>{intro}</p>" + (
-            f"<h2>{heading}</h2><ol>{phases}</ol>" if phases else ""
+        # One block a line, so that staff can edit the text in the back office.
+        body[code] = f"<p>{intro}</p>\n" + (
+            f"<h2>{heading}</h2>\n<ol>{phases}\n</ol>\n" if phases else ""
         ) + f"<p>{closing}</p>"
     save_page(None, component, body=body)
 

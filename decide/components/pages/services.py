@@ -1,5 +1,7 @@
 """Pages: read and save the page of a component (sanitized on save)."""
 
+import re
+
 from flask import g
 from markupsafe import Markup
 from sqlalchemy import select
@@ -46,10 +48,18 @@ def _pages_of_process(process) -> dict[int, Page]:
     return cache[process.id]
 
 
+FIRST_PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.S)
+BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|pre|td|th|caption)>")
+
+
 def excerpt(component) -> str:
-    """The start of the page's text in the reader's language, as plain text."""
+    """The page's first paragraph in the reader's language, as plain text, shortened."""
     page = _pages_of_process(component.process).get(component.id)
-    text = Markup(translate(page.body if page else {})).striptags()  # noqa: S704 - sanitized
+    html = translate(page.body if page else {})
+    first = FIRST_PARAGRAPH.search(html)
+    # Without a paragraph, the whole text, with a space where one block ends.
+    html = first.group(1) if first else BLOCK_END.sub(lambda end: end.group(0) + " ", html)
+    text = Markup(html).striptags()  # noqa: S704 - sanitized on save, and only stripped here
     if len(text) <= EXCERPT_LENGTH:
         return text
     return text[:EXCERPT_LENGTH].rsplit(" ", 1)[0].rstrip(",.;:") + "…"

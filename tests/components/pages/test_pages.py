@@ -221,16 +221,21 @@ def test_the_editor_is_404_for_another_process_or_another_kind(client, admin, lo
 
 # --- hooks -----------------------------------------------------------------------------------
 
-def test_the_summary_is_the_start_of_the_text(app, component, create_component, write_page):
-    write_page(component, {"en": "<p>Read <strong>this</strong> &amp; that.</p>"})
+def test_the_summary_is_the_first_paragraph_as_plain_text(app, component, create_component,
+                                                          write_page):
+    write_page(component, {"en": "<h2>Why</h2><p>Read <strong>this</strong> &amp; that.</p>"
+                                 "<p>Second paragraph.</p>"})
     long = create_component(component.process)
     write_page(long, {"en": "<p>" + "word " * 100 + "</p>"})
+    no_paragraph = create_component(component.process)
+    write_page(no_paragraph, {"en": "<h2>Steps</h2><ol><li>Propose</li><li>Vote</li></ol>"})
     empty = create_component(component.process)
     manifest = get_manifest("pages")
 
     assert manifest.summary(component) == "Read this & that."
     summary = manifest.summary(long)
     assert summary.endswith("…") and len(summary) <= 161 and "  " not in summary
+    assert manifest.summary(no_paragraph) == "Steps Propose Vote"
     assert manifest.summary(empty) == ""
 
 
