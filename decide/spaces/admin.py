@@ -47,7 +47,7 @@ from decide.spaces.models import Scope
 
 bp = Blueprint("spaces_admin", __name__)
 
-UP, DOWN = {"direction": -1}, {"direction": 1}
+MOVES = {"up": -1, "down": 1}
 # The sections of one process's back office: (name, endpoint, label).
 TABS = (
     ("information", "spaces_admin.edit_process", _l("Information")),
@@ -222,15 +222,15 @@ def edit_phase(slug: str, phase_id: int):
     return render_form("spaces/admin/phase_form.html", form, phase=phase)
 
 
-@bp.route("/processes/<slug>/phases/<int:phase_id>/up", methods=["POST"], defaults=UP)
-@bp.route("/processes/<slug>/phases/<int:phase_id>/down", methods=["POST"], defaults=DOWN)
-def move_phase(slug: str, phase_id: int, direction: int):
+@bp.route("/processes/<slug>/phases/<int:phase_id>/<any(up, down):direction>",
+          methods=["POST"])
+def move_phase(slug: str, phase_id: int, direction: str):
     phase = child_or_404(load_process(slug).phases, phase_id)
     form = ActionForm()
-    if form.validate_on_submit() and saved(form, services.move_phase, phase, direction):
+    if form.validate_on_submit() and saved(form, services.move_phase, phase, MOVES[direction]):
         return done(_("The order of the phases is saved."), ".phases", slug=slug)
     return confirm(form, _("Move the phase “%(title)s”?", title=translate(phase.title)),
-                   _("Move up") if direction < 0 else _("Move down"))
+                   _("Move up") if direction == "up" else _("Move down"))
 
 
 @bp.route("/processes/<slug>/phases/<int:phase_id>/activate", methods=["POST"])
@@ -338,16 +338,16 @@ def edit_component(slug: str, component_id: int):
                        manifest=manifest)
 
 
-@bp.route("/processes/<slug>/components/<int:component_id>/up", methods=["POST"], defaults=UP)
-@bp.route("/processes/<slug>/components/<int:component_id>/down", methods=["POST"],
-          defaults=DOWN)
-def move_component(slug: str, component_id: int, direction: int):
+@bp.route("/processes/<slug>/components/<int:component_id>/<any(up, down):direction>",
+          methods=["POST"])
+def move_component(slug: str, component_id: int, direction: str):
     component = child_or_404(load_process(slug).components, component_id)
     form = ActionForm()
-    if form.validate_on_submit() and saved(form, services.move_component, component, direction):
+    if form.validate_on_submit() and saved(form, services.move_component, component,
+                                           MOVES[direction]):
         return done(_("The order of the components is saved."), ".components", slug=slug)
     return confirm(form, _("Move the component “%(name)s”?", name=translate(component.name)),
-                   _("Move up") if direction < 0 else _("Move down"))
+                   _("Move up") if direction == "up" else _("Move down"))
 
 
 @bp.route("/processes/<slug>/components/<int:component_id>/publish", methods=["POST"])

@@ -14,6 +14,7 @@ from decide import create_app
 from decide.core.models import Organization
 from decide.core.permissions import is_safe_next
 from decide.core.permissions import safe_next
+from decide.spaces.models import Role
 
 
 def _url_rules():
@@ -22,8 +23,26 @@ def _url_rules():
 
 
 RULES = _url_rules()
-# Sample values for path arguments of back-office URLs; a new argument name must be added.
-ADMIN_PATH_VALUES: dict[str, str] = {}
+# Sample values for path arguments of back-office URLs; a new argument name must be added
+# (the `samples` fixture creates the rows they name and fills in their ids).
+ADMIN_PATH_VALUES: dict[str, str] = {"slug": "sample", "direction": "up"}
+
+
+@pytest.fixture
+def samples(monkeypatch, create_user, create_process, create_phase, create_category,
+            create_component, create_scope, grant):
+    """A process with a phase, a category, a pages component and a role; a scope."""
+    process = create_process(slug=ADMIN_PATH_VALUES["slug"])
+    holder = create_user(nickname="sample-holder", email="sample-holder@example.org")
+    ids = {
+        "phase_id": create_phase(process).id,
+        "category_id": create_category(process).id,
+        "component_id": create_component(process, manifest_name="pages").id,
+        "role_id": grant(holder, process, Role.MODERATOR).id,
+        "scope_id": create_scope().id,
+    }
+    for name, value in ids.items():
+        monkeypatch.setitem(ADMIN_PATH_VALUES, name, str(value))
 
 
 def admin_cases():
@@ -65,14 +84,14 @@ def test_the_back_office_has_pages_to_check():
 
 
 @pytest.mark.parametrize("rule, method", ADMIN_CASES)
-def test_back_office_sends_anonymous_visitors_to_sign_in(rule, method, client):
+def test_back_office_sends_anonymous_visitors_to_sign_in(rule, method, client, samples):
     url = admin_url(rule)
     response = request(client, method, url)
     assert redirects_to_sign_in(response, url), (response.status_code, response.location)
 
 
 @pytest.mark.parametrize("rule, method", ADMIN_CASES)
-def test_back_office_refuses_residents(rule, method, client, db, user, login):
+def test_back_office_refuses_residents(rule, method, client, db, user, login, samples):
     login(user)
     response = request(client, method, admin_url(rule))
     assert response.status_code == 403
@@ -80,7 +99,7 @@ def test_back_office_refuses_residents(rule, method, client, db, user, login):
 
 
 @pytest.mark.parametrize("rule, method", ADMIN_CASES)
-def test_back_office_opens_for_admins(rule, method, client, admin, login):
+def test_back_office_opens_for_admins(rule, method, client, admin, login, samples):
     login(admin)
     response = request(client, method, admin_url(rule))
     if method == "GET":
