@@ -166,8 +166,15 @@ def component(slug: str, component_id: int):
 
 # --- what every component blueprint shares --------------------------------------------
 
+# The largest id a PostgreSQL integer column holds: a larger number in an address would make
+# the database fail (SQLite: OverflowError; PostgreSQL: out of range) instead of a 404.
+MAX_ID = 2**31 - 1
+
+
 def _load_component(name: str, values: dict) -> Component:
     slug, component_id = values.pop("slug"), values.pop("component_id")
+    if component_id > MAX_ID:
+        abort(404)
     component = db.session.scalars(
         select(Component).where(Component.id == component_id)
         .options(selectinload(Component.process).selectinload(Process.phases))

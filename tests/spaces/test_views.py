@@ -495,6 +495,9 @@ def test_an_unknown_component_is_404(client, make_process):
     assert client.get(f"/processes/{process.slug}/f/999999/").status_code == 404
     assert client.get(f"/processes/{process.slug}/f/999999/pages/").status_code == 404
     assert client.get(f"/processes/{process.slug}/f/abc/pages/").status_code == 404
+    huge = "9" * 26  # past what the database's integer columns hold
+    assert client.get(f"/processes/{process.slug}/f/{huge}/").status_code == 404
+    assert client.get(f"/processes/{process.slug}/f/{huge}/pages/").status_code == 404
 
 
 # --- a constant number of queries ------------------------------------------------------------

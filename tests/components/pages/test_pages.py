@@ -217,6 +217,8 @@ def test_the_editor_is_404_for_another_process_or_another_kind(client, admin, lo
     assert client.get(f"/admin/processes/{other.slug}/f/{component.id}/pages/").status_code \
         == 404
     assert client.get(admin_url(debates)).status_code == 404
+    huge = "9" * 26
+    assert client.get(f"/admin/processes/{other.slug}/f/{huge}/pages/").status_code == 404
 
 
 # --- hooks -----------------------------------------------------------------------------------
