@@ -87,3 +87,21 @@ def test_an_admin_previews_an_unpublished_process(page, live_server, check_page,
     submit(page.get_by_role("link", name="How this process works"))
     assert page.locator(".preview-banner").is_visible()
     check_page(page, "process-preview-page")
+
+
+def test_the_filters_work_without_javascript(browser, live_server, submit):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360,
+                                                                       "height": 740})
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/processes")
+        page.get_by_label("When").select_option("past")
+        submit(page.get_by_role("button", name="Filter"))
+        assert page.url == f"{live_server.url}/processes?status=past&scope=&category="
+        assert card_titles(page) == ["Old Town Squares"]
+
+        submit(page.get_by_role("link", name="Clear the filters"))
+        assert len(card_titles(page)) == 5
+    finally:
+        context.close()
+    live_server.assert_no_server_errors()
