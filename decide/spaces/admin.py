@@ -446,13 +446,14 @@ def new_scope():
 
 
 def scope_or_404(scope_id: int) -> Scope:
+    """The id is looked up in the database: the route caps it at the column's largest value."""
     scope = db.session.get(Scope, scope_id)
     if scope is None:
         abort(404)
     return scope
 
 
-@bp.route("/scopes/<int:scope_id>", methods=["GET", "POST"])
+@bp.route("/scopes/<int(max=2147483647):scope_id>", methods=["GET", "POST"])
 @admin_required
 def edit_scope(scope_id: int):
     scope = scope_or_404(scope_id)
@@ -462,7 +463,7 @@ def edit_scope(scope_id: int):
     return render_form("spaces/admin/scope_form.html", form, scope=scope)
 
 
-@bp.route("/scopes/<int:scope_id>/delete", methods=["GET", "POST"])
+@bp.route("/scopes/<int(max=2147483647):scope_id>/delete", methods=["GET", "POST"])
 @admin_required
 def delete_scope(scope_id: int):
     scope = scope_or_404(scope_id)

@@ -21,6 +21,7 @@ from decide.config import Config
 from decide.core.models import Organization
 from decide.core.models import User
 from decide.core.services import make_token
+from decide.spaces.models import Role
 from tests.conftest import DEFAULT_PASSWORD
 from tests.conftest import STAFF_PASSWORD
 
@@ -47,6 +48,32 @@ def translated(message: str, locale: str, **values) -> str:
 
 # --- sample values for path arguments -----------------------------------------------------
 
+# Path arguments of processes and what they hold; the `samples` fixture fills in the ids.
+SAMPLES: dict[str, str] = {}
+
+
+@pytest.fixture
+def samples(monkeypatch, create_user, create_process, create_phase, create_category,
+            create_component, create_scope, grant):
+    """A published process "sample" with two phases, a category, two pages components (the
+    second one is the sample, so it can move up) and a role; and a scope nothing uses."""
+    process = create_process(slug="sample")
+    holder = create_user(nickname="sample-holder", email="sample-holder@example.org")
+    create_phase(process, active=True)
+    create_component(process)
+    values = {
+        "slug": process.slug,
+        "phase_id": create_phase(process).id,
+        "category_id": create_category(process).id,
+        "component_id": create_component(process).id,
+        "role_id": grant(holder, process, Role.MODERATOR).id,
+        "scope_id": create_scope().id,
+        "direction": "up",
+    }
+    for name, value in values.items():
+        monkeypatch.setitem(SAMPLES, name, str(value))
+
+
 def path_values(rule, user: User) -> list[dict]:
     """One or more sets of values for the rule's arguments, or a failure naming the rule."""
     samples = {
@@ -67,6 +94,8 @@ def path_values(rule, user: User) -> list[dict]:
     }
     if not rule.arguments:
         return [{}]
+    if rule.endpoint not in samples and SAMPLES and rule.arguments <= SAMPLES.keys():
+        return [{name: SAMPLES[name] for name in rule.arguments}]
     if rule.endpoint not in samples:
         pytest.fail(f"Add sample path values for {rule.endpoint} ({rule.rule}) to this test.")
     return samples[rule.endpoint]
@@ -160,7 +189,7 @@ def sign_in_as(role, login, user, admin):
 @pytest.mark.parametrize("role", ["anonymous", "resident", "admin"])
 @pytest.mark.parametrize("rule", GET_RULES, ids=lambda rule: rule.endpoint)
 def test_every_page_has_security_headers_and_no_inline_code(rule, role, client, user, admin,
-                                                            login):
+                                                            login, samples):
     sign_in_as(role, login, user, admin)
     for values in path_values(rule, user):
         response = client.get(build(rule, values), follow_redirects=True)
@@ -239,6 +268,12 @@ class PostCase:
     pending_terms: bool = False
 
 
+PROCESS_FORM = {"title-en": "Green <Streets>", "subtitle-en": "Trees & more",
+                "slug": "green-streets", "start_date": "2030-03-01", "end_date": "2030-06-30"}
+PROCESS_KEPT = {"title-en": "Green <Streets>", "subtitle-en": "Trees & more"}
+PHASE_FORM = {"title-en": "Ideas <now>", "start_date": "2030-03-01", "end_date": "2030-03-31"}
+
+
 def post_cases(user: User, admin: User) -> dict[str, PostCase]:
     return {
         "core.set_locale": PostCase({"locale": "fr", "next": "/"}, renders_form=False),
@@ -266,6 +301,41 @@ def post_cases(user: User, admin: User) -> dict[str, PostCase]:
             signed_in=False,
             kept={"name": "Ana <Ruiz>", "nickname": "anaruiz", "email": "ana@example.org"},
         ),
+        "pages_admin.edit": PostCase({"body-en": "<p>Page <b>kept</b></p>"},
+                                     kept={"body-en": "<p>Page <b>kept</b></p>"}),
+        "spaces_admin.new_process": PostCase(PROCESS_FORM, kept=PROCESS_KEPT),
+        "spaces_admin.edit_process": PostCase({**PROCESS_FORM, "slug": "sample"},
+                                              kept=PROCESS_KEPT),
+        "spaces_admin.publish_process": PostCase({}),
+        "spaces_admin.unpublish_process": PostCase({}),
+        "spaces_admin.delete_process": PostCase({}),
+        "spaces_admin.new_phase": PostCase(PHASE_FORM, kept={"title-en": "Ideas <now>"}),
+        "spaces_admin.edit_phase": PostCase(PHASE_FORM, kept={"title-en": "Ideas <now>"}),
+        "spaces_admin.move_phase": PostCase({}),
+        "spaces_admin.activate_phase": PostCase({}),
+        "spaces_admin.delete_phase": PostCase({}),
+        "spaces_admin.new_category": PostCase({"name-en": "Parks <b>"},
+                                              kept={"name-en": "Parks <b>"}),
+        "spaces_admin.edit_category": PostCase({"name-en": "Parks <b>"},
+                                               kept={"name-en": "Parks <b>"}),
+        "spaces_admin.delete_category": PostCase({}),
+        "spaces_admin.new_component": PostCase({"manifest_name": "pages", "name-en": "About <b>"},
+                                               kept={"name-en": "About <b>"}),
+        "spaces_admin.edit_component": PostCase({"name-en": "About <b>"},
+                                                kept={"name-en": "About <b>"}),
+        "spaces_admin.move_component": PostCase({}),
+        "spaces_admin.publish_component": PostCase({}),
+        "spaces_admin.unpublish_component": PostCase({}),
+        "spaces_admin.delete_component": PostCase({}),
+        "spaces_admin.new_role": PostCase({"identifier": user.email, "role": "moderator"},
+                                          kept={"identifier": user.email}),
+        "spaces_admin.edit_role": PostCase({"role": "valuator"}),
+        "spaces_admin.revoke_role": PostCase({}),
+        "spaces_admin.new_scope": PostCase({"name-en": "North <b>", "code": "N<9>"},
+                                           kept={"name-en": "North <b>", "code": "N<9>"}),
+        "spaces_admin.edit_scope": PostCase({"name-en": "North <b>", "code": "N<9>"},
+                                            kept={"name-en": "North <b>", "code": "N<9>"}),
+        "spaces_admin.delete_scope": PostCase({}),
         "core_admin.organization": PostCase(
             {"name": "Villa <Nueva>", "time_zone": "Europe/Madrid", "default_locale": "es",
              "available_locales": ["en", "es"], "terms_of_service-en": "<p>Terms kept</p>",
@@ -292,7 +362,7 @@ def observable_state(client, db):
 
 
 @pytest.fixture
-def csrf_setup(db, client, user, admin, login):
+def csrf_setup(db, client, user, admin, login, samples):
     """An unconfirmed resident (for resend), an organization, and the admin in Spanish."""
     def setup(endpoint) -> PostCase:
         user.confirmed_at = None
@@ -553,7 +623,8 @@ def query_string(payload: str) -> str:
 @pytest.mark.parametrize("role", ["anonymous", "admin"])
 @pytest.mark.parametrize("rule", [rule for rule in GET_RULES if rule.endpoint != "static"],
                          ids=lambda rule: rule.endpoint)
-def test_query_parameters_never_cause_an_error(rule, role, client, user, admin, login):
+def test_query_parameters_never_cause_an_error(rule, role, client, user, admin, login,
+                                               samples):
     sign_in_as(role, login, user, admin)
     for values in path_values(rule, user)[:1]:
         url = build(rule, values)
@@ -572,10 +643,15 @@ def is_local(location: str) -> bool:
 @pytest.mark.parametrize("rule", [rule for rule in GET_RULES if rule.arguments
                                   and rule.endpoint != "static"],
                          ids=lambda rule: rule.endpoint)
-def test_path_parameters_never_cause_an_error(rule, client, user):
+def test_path_parameters_never_cause_an_error(rule, client, user, admin, login):
+    if rule.rule.startswith("/admin"):
+        login(admin)  # signed out, the back office sends everyone to sign in first
     for payload in NASTY:
         values = {name: payload for name in rule.arguments}
         response = client.get(build(rule, values))
+        if response.status_code == 308:  # "//" in the path: Werkzeug merges the slashes
+            assert is_local(response.headers["Location"])
+            continue
         assert response.status_code in (400, 404), (rule.rule, payload, response.status_code)
         assert b"<script>alert(1)" not in response.data
 
