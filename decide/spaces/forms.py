@@ -1,5 +1,6 @@
 """Back-office forms of processes, and the settings form generated from a manifest."""
 
+import re
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
@@ -15,7 +16,9 @@ from wtforms import SubmitField
 from wtforms.validators import InputRequired
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import Regexp
 from wtforms.validators import StopValidation
+from wtforms.validators import ValidationError
 
 from decide.components import Setting
 from decide.core.forms import Form
@@ -24,6 +27,7 @@ from decide.core.forms import required
 from decide.core.i18n import TranslatedField
 from decide.core.i18n import translate
 from decide.spaces.models import Role
+from decide.spaces.services import SLUG_PATTERN
 
 RICH_TEXT_HELP = _l("Allowed HTML: paragraphs, headings (h2–h4), lists, links, bold, italics, "
                     "tables.")
@@ -53,6 +57,20 @@ def role_choices() -> list[SelectChoice]:
     return [SelectChoice(str(role), label) for role, label in ROLE_LABELS.items()]
 
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class DatesInOrder:
+    """end_date on or after start_date, said next to end_date with the other field errors
+    (the services check it too)."""
+
+    def validate_end_date(self, field):
+        start = self.start_date.data
+        if start and field.data and field.data < start:
+            raise ValidationError(_("The end date must be on or after the start date."))
+
+
 def date_field(label) -> DateField:
     return DateField(
         label,
@@ -62,13 +80,17 @@ def date_field(label) -> DateField:
     )
 
 
-class ProcessForm(Form):
+class ProcessForm(DatesInOrder, Form):
     title = TranslatedField(_l("Title"), required=True, max_length=150)
     subtitle = TranslatedField(_l("Subtitle"), max_length=250)
     description = TranslatedField(_l("Description"), multiline=True, rows=10, max_length=50_000,
                                   description=RICH_TEXT_HELP)
     slug = StringField(
-        _l("Address"), validators=[required(), max_length(80)],
+        _l("Address"), filters=[strip],
+        validators=[required(), max_length(80), Regexp(
+            re.compile(SLUG_PATTERN.pattern, re.IGNORECASE),
+            message=_l("Use only lower-case letters without accents, digits and single hyphens."),
+        )],
         description=_l("The last part of the process's address, e.g. green-streets: lower-case "
                        "letters, digits and hyphens."),
     )
@@ -96,7 +118,7 @@ class ProcessForm(Form):
         )}
 
 
-class PhaseForm(Form):
+class PhaseForm(DatesInOrder, Form):
     title = TranslatedField(_l("Title"), required=True, max_length=150)
     description = TranslatedField(_l("Description"), multiline=True, rows=6, max_length=10_000,
                                   description=RICH_TEXT_HELP)

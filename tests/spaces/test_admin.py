@@ -266,6 +266,23 @@ def test_bad_process_input_is_refused_next_to_the_field(client, db, as_admin, cr
     assert actions(db) == []
 
 
+def test_every_field_error_is_shown_at_once(client, db, as_admin, process):
+    response = client.post("/admin/processes/new", data=process_data(**{
+        "title-en": "", "slug": "Not a slug!", "end_date": "2030-01-01"}))
+    assert db.session.scalars(select(Process.slug)).all() == ["green-streets"]
+    assert response.status_code == 400
+    assert field_error(response, "title") == "Write this text at least in English."
+    assert field_error(response, "slug") == (
+        "Use only lower-case letters without accents, digits and single hyphens.")
+    assert field_error(response, "end_date") == (
+        "The end date must be on or after the start date.")
+    response = client.post("/admin/processes/green-streets/phases/new", data=phase_data(**{
+        "title-en": "", "end_date": "2030-01-01"}))
+    assert field_error(response, "title") == "Write this text at least in English."
+    assert field_error(response, "end_date") == (
+        "The end date must be on or after the start date.")
+
+
 def test_the_same_rules_apply_when_editing(client, db, as_process_admin, process,
                                           create_process):
     create_process(slug="taken")
