@@ -103,21 +103,32 @@ def email_validators():
 NICKNAME_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
-def nickname_field(label=_l("Nickname")):
+RICH_TEXT_HELP = _l("Allowed HTML: paragraphs, headings (h2–h4), lists, links, bold, italics, "
+                    "tables.")
+
+
+def rich_text_field(label, rows: int = 8, max_length: int = 50_000) -> TranslatedField:
+    """Staff rich text in every language, sanitized by the service that saves it."""
+    return TranslatedField(label, multiline=True, rows=rows, max_length=max_length,
+                           description=RICH_TEXT_HELP)
+
+
+def nickname_field(label=None):
     return StringField(
-        label,
+        label or _l("Nickname"),
         validators=[
             required(),
             Length(min=3, max=20, message=_l("Use between %(min)d and %(max)d characters.")),
             Regexp(NICKNAME_PATTERN,
                    message=_l("Use only letters without accents, digits, - and _.")),
         ],
-        description=_l("Your public name in the address of your profile: letters, digits, - and _."),
+        description=_l("Your public name in the address of your profile: letters, digits, "
+                       "- and _."),
     )
 
 
-def locale_field(label=_l("Language")):
-    return SelectField(label, choices=[], validate_choice=True)
+def locale_field(label=None):
+    return SelectField(label or _l("Language"), choices=[], validate_choice=True)
 
 
 def locale_choices() -> list[tuple[str, str]]:
@@ -232,21 +243,12 @@ class OrganizationForm(Form):
         choices=[],
         validators=[at_least_one(_l("Choose at least one language."))],
     )
-    terms_of_service = TranslatedField(
-        _l("Terms of service"), multiline=True, rows=8, max_length=50_000,
-        description=_l("Allowed HTML: paragraphs, headings (h2–h4), lists, links, bold, italics, tables."),
-    )
+    terms_of_service = rich_text_field(_l("Terms of service"))
     new_terms_version = BooleanField(
         _l("Publish these terms as a new version (residents accept them at their next sign-in)")
     )
-    privacy_policy = TranslatedField(
-        _l("Privacy policy"), multiline=True, rows=8, max_length=50_000,
-        description=_l("Allowed HTML: paragraphs, headings (h2–h4), lists, links, bold, italics, tables."),
-    )
-    accessibility_statement = TranslatedField(
-        _l("Accessibility statement"), multiline=True, rows=8, max_length=50_000,
-        description=_l("Allowed HTML: paragraphs, headings (h2–h4), lists, links, bold, italics, tables."),
-    )
+    privacy_policy = rich_text_field(_l("Privacy policy"))
+    accessibility_statement = rich_text_field(_l("Accessibility statement"))
     submit = SubmitField(_l("Save"))
 
     def __init__(self, shipped: tuple[str, ...], *args, **kwargs):

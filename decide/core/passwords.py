@@ -41,7 +41,9 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def password_problem(password: str, staff: bool = False, personal: tuple[str, ...] = ()) -> str | None:
+def password_problem(
+    password: str, staff: bool = False, personal: tuple[str, ...] = ()
+) -> str | None:
     """A translated reason why the password is not acceptable, or None."""
     minimum = current_app.config[
         "STAFF_PASSWORD_MIN_LENGTH" if staff else "PASSWORD_MIN_LENGTH"

@@ -174,7 +174,9 @@ def download_data():
     return Response(
         body,
         mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="decide-{current_user.nickname}.json"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="decide-{current_user.nickname}.json"'
+        },
     )
 
 

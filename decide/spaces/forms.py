@@ -24,13 +24,12 @@ from decide.components import Setting
 from decide.core.forms import Form
 from decide.core.forms import max_length
 from decide.core.forms import required
+from decide.core.forms import rich_text_field
 from decide.core.i18n import TranslatedField
 from decide.core.i18n import translate
 from decide.spaces.models import Role
 from decide.spaces.services import SLUG_PATTERN
 
-RICH_TEXT_HELP = _l("Allowed HTML: paragraphs, headings (h2–h4), lists, links, bold, italics, "
-                    "tables.")
 ROLE_LABELS = {
     Role.PROCESS_ADMIN: _l("Process admin (everything inside this process)"),
     Role.COLLABORATOR: _l("Collaborator (sees unpublished content)"),
@@ -83,8 +82,7 @@ def date_field(label) -> DateField:
 class ProcessForm(DatesInOrder, Form):
     title = TranslatedField(_l("Title"), required=True, max_length=150)
     subtitle = TranslatedField(_l("Subtitle"), max_length=250)
-    description = TranslatedField(_l("Description"), multiline=True, rows=10, max_length=50_000,
-                                  description=RICH_TEXT_HELP)
+    description = rich_text_field(_l("Description"), rows=10)
     slug = StringField(
         _l("Address"), filters=[strip],
         validators=[required(), max_length(80), Regexp(
@@ -120,8 +118,7 @@ class ProcessForm(DatesInOrder, Form):
 
 class PhaseForm(DatesInOrder, Form):
     title = TranslatedField(_l("Title"), required=True, max_length=150)
-    description = TranslatedField(_l("Description"), multiline=True, rows=6, max_length=10_000,
-                                  description=RICH_TEXT_HELP)
+    description = rich_text_field(_l("Description"), rows=6, max_length=10_000)
     start_date = date_field(_l("Start date"))
     end_date = date_field(_l("End date"))
     submit = SubmitField(_l("Save"))
