@@ -23,13 +23,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import func
 from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from decide.comments.models import Comment
+from decide.components.proposals.models import Proposal
+from decide.core.models import Resource
 from decide.core.models import User
 from decide.core.passwords import hash_password
 from decide.demo import load_organization
 from decide.extensions import db
+from decide.spaces.models import Component
+from decide.spaces.models import Phase
+from decide.spaces.models import Process
 
 ROOT = Path(__file__).resolve().parent.parent
 MAINTENANCE_URL = "postgresql://127.0.0.1:5432/postgres"
@@ -122,6 +131,8 @@ def migrate(database_url: str, env: dict[str, str]) -> None:
 @dataclass(frozen=True)
 class Sizes:
     users: int = 20_000
+    proposals: int = 10_000
+    thread: int = 500  # comments on one proposal
 
 
 def _ascii(text: str) -> str:
@@ -162,9 +173,96 @@ def add_users(rng: random.Random, sizes: Sizes, facts: dict) -> None:
     facts["users"] = len(rows)
 
 
+WORDS = (
+    "trees", "street", "bike", "lane", "park", "bench", "school", "library", "crossing",
+    "market", "square", "fountain", "garden", "playground", "lights", "bus", "stop", "shade",
+    "river", "path", "neighbourhood", "safer", "greener", "quieter", "wider", "new", "more",
+)
+
+
+def _sentence(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize()
+
+
+def _next_id(model) -> int:
+    return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def _resources(rows: list[dict], kind_rows: list[dict], model) -> None:
+    """Joined-table inheritance in bulk: the base rows, then the kind's rows, same ids."""
+    for start in range(0, len(rows), 5_000):
+        db.session.execute(insert(Resource), rows[start:start + 5_000])
+        db.session.execute(insert(model.__table__), kind_rows[start:start + 5_000])
+
+
+def add_proposals(rng: random.Random, sizes: Sizes, facts: dict) -> None:
+    """"Green Streets" in its proposal phase, with `sizes.proposals` published proposals
+    (supports, endorsements and comment counts spread as in a real city), and one proposal
+    whose thread holds `sizes.thread` comments, nested up to the deepest level."""
+    process = Process(slug="green-streets", title={"en": "Green Streets"},
+                      start_date=EPOCH.date(), end_date=EPOCH.date() + timedelta(days=3650),
+                      published_at=EPOCH)
+    db.session.add(process)
+    db.session.flush()
+    db.session.add(Phase(process_id=process.id, title={"en": "Proposals"}, active=True,
+                         start_date=process.start_date, end_date=process.end_date))
+    component = Component(process_id=process.id, manifest_name="proposals",
+                          name={"en": "Proposals"}, published_at=EPOCH, settings={},
+                          phase_settings={})
+    db.session.add(component)
+    db.session.flush()
+    authors = db.session.scalars(select(User.id).order_by(User.id)).all()
+    first = _next_id(Resource)
+    resources, proposals = [], []
+    for number in range(sizes.proposals):
+        created_at = EPOCH + timedelta(minutes=rng.randrange(365 * 24 * 60))
+        resources.append({
+            "id": first + number, "kind": "proposal", "component_id": component.id,
+            "author_id": rng.choice(authors), "created_at": created_at,
+            "comments_count": rng.randrange(30),
+        })
+        proposals.append({
+            "id": first + number, "title": _sentence(rng, rng.randrange(4, 12)),
+            "body": _sentence(rng, rng.randrange(20, 80)), "locale": rng.choice(LOCALES),
+            "published_at": created_at, "supports_count": int(rng.paretovariate(1.2)) - 1,
+            "endorsements_count": rng.randrange(5), "address": "", "official": False,
+            "answer": {}, "cost_report": {}, "execution_period": {},
+        })
+    _resources(resources, proposals, Proposal)
+    facts["process"] = process.slug
+    facts["proposals_component"] = component.id
+    facts["thread_proposal"] = first
+    facts["proposals"] = sizes.proposals
+
+    first_comment = first + sizes.proposals
+    rows, comments = [], []
+    depths: dict[int, int] = {}
+    for number in range(sizes.thread):
+        comment_id = first_comment + number
+        parent = rng.choice([None, None, *depths]) if depths else None
+        if parent is not None and depths[parent] >= 3:
+            parent = None
+        depths[comment_id] = 0 if parent is None else depths[parent] + 1
+        rows.append({"id": comment_id, "kind": "comment", "component_id": component.id,
+                     "author_id": rng.choice(authors), "comments_count": 0,
+                     "created_at": EPOCH + timedelta(minutes=number)})
+        comments.append({"id": comment_id, "commentable_id": first, "parent_id": parent,
+                         "depth": depths[comment_id], "body": _sentence(rng, 25),
+                         "locale": "en", "alignment": rng.choice((-1, 0, 1)),
+                         "up_votes": rng.randrange(20), "down_votes": rng.randrange(5)})
+    _resources(rows, comments, Comment)
+    db.session.execute(text("UPDATE resources SET comments_count = :n WHERE id = :id"),
+                       {"n": sizes.thread, "id": first})
+    if db.engine.dialect.name == "postgresql":
+        # Rows inserted with explicit ids: move the sequence past them.
+        db.session.execute(text(
+            "SELECT setval(pg_get_serial_sequence('resources', 'id'), max(id)) FROM resources"))
+
+
 STEPS: tuple[Callable[[random.Random, Sizes, dict], None], ...] = (
     add_organization,
     add_users,
+    add_proposals,
 )
 
 

@@ -70,6 +70,10 @@ TARGETS = (
     Target("home", "/"),
     Target("profile", "/profiles/{nickname}"),
     Target("signin", "/signin"),
+    Target("proposals", "/processes/{process}/f/{proposals_component}/proposals/"),
+    Target("proposals-search",
+           "/processes/{process}/f/{proposals_component}/proposals/?q=trees&order=most_supported"),
+    Target("thread", "/processes/{process}/f/{proposals_component}/proposals/{thread_proposal}"),
 )
 
 SERVERS = {
@@ -86,6 +90,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="connections open at once (default: %(default)s)")
     parser.add_argument("--users", type=int, default=Sizes.users,
                         help="generated accounts (default: %(default)s)")
+    parser.add_argument("--proposals", type=int, default=Sizes.proposals,
+                        help="generated proposals (default: %(default)s)")
+    parser.add_argument("--thread", type=int, default=Sizes.thread,
+                        help="comments on the proposal of the thread target "
+                             "(default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=None,
                         help="unmeasured requests per target first (default: requests / 5)")
     parser.add_argument("--seed", type=int, default=SEED,
@@ -98,8 +107,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--show-queries", action="store_true",
                         help="print the SQL statements of every page")
     args = parser.parse_args(argv)
-    if min(args.requests, args.concurrency, args.users) < 1:
-        parser.error("--requests, --concurrency and --users must be at least 1")
+    if min(args.requests, args.concurrency, args.users, args.proposals, args.thread) < 1:
+        parser.error("--requests, --concurrency, --users, --proposals and --thread must be "
+                     "at least 1")
     if args.warmup is None:
         args.warmup = max(50, args.requests // 5)
     if args.loadgen == "wrk" and not shutil.which("wrk"):
@@ -375,9 +385,11 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
     step = time.monotonic()
     app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": env["SECRET_KEY"],
                       "RATELIMIT_ENABLED": False})
-    facts = generate(app, Sizes(users=args.users), args.seed)
+    facts = generate(app, Sizes(users=args.users, proposals=args.proposals,
+                                thread=args.thread), args.seed)
     dataset_seconds = time.monotonic() - step
-    log(f"generated {facts['users']} users (seed {args.seed}) in {dataset_seconds:.1f} s")
+    log(f"generated {facts['users']} users, {facts['proposals']} proposals and a thread of "
+        f"{args.thread} comments (seed {args.seed}) in {dataset_seconds:.1f} s")
 
     queries = count_queries(app, targets, facts, args.show_queries)
 
@@ -423,7 +435,8 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
         "load_generator": loadgen.describe(),
         "gunicorn": {"workers": WORKERS, "worker_class": WORKER_CLASS, "threads": THREADS},
         "settings": {"requests": args.requests, "warmup": args.warmup,
-                     "concurrency": args.concurrency, "users": args.users, "seed": args.seed},
+                     "concurrency": args.concurrency, "users": args.users, "proposals": args.proposals,
+                     "thread": args.thread, "seed": args.seed},
         "dataset_seconds": round(dataset_seconds, 1),
         "total_seconds": round(total, 1),
         "results": rows,

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from decide import cli
 from decide import components
 from decide.admin import views as admin_views
+from decide.comments import views as comments_views
 from decide.config import DEFAULT_CENSUS_KEY
 from decide.config import DEFAULT_SECRET_KEY
 from decide.config import Config
@@ -32,6 +33,9 @@ from decide.extensions import db
 from decide.extensions import limiter
 from decide.extensions import login_manager
 from decide.extensions import migrate
+from decide.moderation import admin as moderation_admin
+from decide.moderation import views as moderation_views
+from decide.notifications import views as notifications_views
 from decide.spaces import admin as spaces_admin
 from decide.spaces import views as spaces_views
 
@@ -96,6 +100,15 @@ def _register_blueprints(app: Flask) -> None:
     spaces_views.init_app(app)
     app.register_blueprint(spaces_admin.bp, url_prefix="/admin")
     spaces_admin.init_app(app)
+    # Below the components in the dependency order (DESIGN.md §3): they work for any kind.
+    app.register_blueprint(notifications_views.bp)
+    notifications_views.init_app(app)
+    app.register_blueprint(comments_views.bp)
+    comments_views.init_app(app)
+    app.register_blueprint(moderation_views.bp)
+    moderation_views.init_app(app)
+    app.register_blueprint(moderation_admin.bp, url_prefix="/admin")
+    moderation_admin.init_app(app)
     components.init_app(app)
 
 

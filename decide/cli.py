@@ -16,6 +16,8 @@ from decide.core.mail import deliver_pending
 from decide.demo import DEMO_ACCOUNTS
 from decide.demo import load_demo
 from decide.extensions import db
+from decide.notifications.services import notify_phase_activations
+from decide.notifications.services import send_digests
 from decide.spaces.models import Phase
 from decide.spaces.models import Process
 from decide.spaces.services import activate_phases_by_date
@@ -47,6 +49,8 @@ def demo():
 def deliver(loop: bool, interval: float):
     """Send the e-mail waiting in the outbox."""
     while True:
+        notify_phase_activations()  # phases activated from the back office since the last run
+        db.session.commit()
         sent = deliver_pending()
         if sent:
             click.echo(f"sent {sent} message(s)")
@@ -88,8 +92,23 @@ def phases():
             select(Phase).where(Phase.id.in_(changed)).order_by(Phase.process_id)
         )
     ]
+    notify_phase_activations()
     db.session.commit()
     click.echo("\n".join(lines) if lines else "No phase to change.")
+
+
+@decide.command()
+@click.argument("frequency", type=click.Choice(["daily", "weekly"]))
+def digest(frequency: str):
+    """E-mail the daily or weekly digest of notifications to those who chose it.
+
+    Run it from cron once a day (daily) or once a week (weekly). Safe to re-run: each
+    notification goes out once; the e-mails wait in the outbox for `flask decide deliver`.
+    """
+    notify_phase_activations()
+    queued = send_digests(frequency)
+    db.session.commit()
+    click.echo(f"{queued} digest(s) queued.")
 
 
 def _pybabel(*args: str) -> None:

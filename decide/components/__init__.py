@@ -54,6 +54,15 @@ class Setting:
         return str(value)
 
 
+@dataclass(frozen=True)
+class CommentRules:
+    """What a kind allows in the comments of one of its resources, now (settings, phase)."""
+
+    enabled: bool = True  # the thread is shown at all
+    blocked: bool = False  # shown, but no new comments, replies or votes
+    alignment: bool = False  # comments may say in favour / against / neutral
+
+
 def _no_participation(component) -> bool:
     return False
 
@@ -79,6 +88,8 @@ class Manifest:
     seed: Callable[[Any], None] | None = None  # demo data
     export: Callable[[Any], list[dict]] | None = None
     search_text: Callable[[Any], str] | None = None
+    # The comment rules for a resource of this kind; None: its resources take no comments.
+    comment_rules: Callable[[Any], CommentRules] | None = None
     cli: Any = None  # a click group added under `flask decide`
     extra: dict = field(default_factory=dict)
 

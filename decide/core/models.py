@@ -1,4 +1,4 @@
-"""Core models: the organization, users, and the mail outbox."""
+"""Core models: the organization, users, the mail outbox, the action log, and the Resource base."""
 
 import secrets
 from datetime import UTC
@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_login import UserMixin
 from sqlalchemy import JSON
 from sqlalchemy import Boolean
+from sqlalchemy import CheckConstraint
 from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
@@ -47,6 +48,8 @@ class Organization(Timestamped, db.Model):
     available_locales: Mapped[list[str]] = mapped_column(JSON, default=list)
     terms_of_service: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     terms_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Reports that hide an item until a moderator looks at it (Decidim's default: 3).
+    report_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     privacy_policy: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     accessibility_statement: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
@@ -65,6 +68,7 @@ class Organization(Timestamped, db.Model):
                 terms_version=1,
                 privacy_policy={},
                 accessibility_statement={},
+                report_threshold=3,
             )
         return organization
 
@@ -85,6 +89,13 @@ class User(UserMixin, Timestamped, db.Model):
     accepted_terms_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set by an admin (moderation.UserBlock keeps why and by whom): no sign-in, and the
+    # profile says "blocked participant".
+    blocked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # How notifications reach the inbox: every event, a daily or weekly digest, or never.
+    notifications_email: Mapped[str] = mapped_column(
+        String(10), default="every", server_default="every"
+    )
     # Part of the session identity: changing it (new password, deletion) signs out
     # every other session of this user.
     session_token: Mapped[str] = mapped_column(String(64), default=new_token)
@@ -94,7 +105,11 @@ class User(UserMixin, Timestamped, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.deleted_at is None
+        return self.deleted_at is None and self.blocked_at is None
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
 
     @property
     def is_deleted(self) -> bool:
@@ -111,6 +126,11 @@ class User(UserMixin, Timestamped, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.nickname}>"
+
+    __table_args__ = (
+        CheckConstraint("notifications_email IN ('every', 'daily', 'weekly', 'none')",
+                        name="known_notifications_email"),
+    )
 
 
 class OutboxMessage(db.Model):
@@ -161,3 +181,54 @@ class ActionLog(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Resource(db.Model):
+    """The shared identity of participatory content: proposals, debates, comments, projects,
+    results (joined-table inheritance, `kind` says which).
+
+    Comments, reports, hiding, follows and notifications point here with real foreign keys,
+    whatever the kind. `author_id` is None for content written by the council.
+    """
+
+    __tablename__ = "resources"
+    __personal_data__ = (
+        PersonalData("author_id", erase="keep", export=("kind", "summary", "created_at")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    component_id: Mapped[int] = mapped_column(
+        ForeignKey("components.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # Hidden by moderation: out of every list and page, kept for the moderators.
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Kept by the comments service, so lists sort by "most commented" without a join.
+    comments_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
+    component = relationship("Component", lazy="select")
+
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "resource"}
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def summary(self) -> str:
+        """A line that names the resource (title, or the start of a comment)."""
+        return ""
+
+    @property
+    def is_public(self) -> bool:
+        """False while only its author may see it (a proposal's draft)."""
+        return True
+
+    def link(self) -> tuple[str, dict]:
+        """The endpoint and values of the resource's public page, for `url_for`:
+        every kind says where it lives, so comments, reports and notifications can link to
+        any of them (see core.views `resource_url`)."""
+        raise NotImplementedError(self.kind)

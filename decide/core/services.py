@@ -167,6 +167,11 @@ def authenticate(email: str, password: str) -> User:
     user = find_user_by_email(email)
     if not check_password(user.password_hash if user else None, password):
         raise DomainError(_("The e-mail address or the password is not right."))
+    # Only after the password: a guesser learns nothing about blocked accounts.
+    if user.is_blocked:
+        raise DomainError(_("This account has been blocked by the administrators of the "
+                            "organization, so you cannot sign in. Contact them if you think "
+                            "it is a mistake."))
     if not user.is_confirmed:
         raise UnconfirmedEmail(
             _("Confirm your e-mail address first: follow the link we sent you. "

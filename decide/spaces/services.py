@@ -71,6 +71,26 @@ def can_see_component(user, component: Component) -> bool:
     )
 
 
+def can_moderate(user, process: Process) -> bool:
+    """Organization admins, and the process admins and moderators of this process."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.admin or role_in(user, process) in (Role.PROCESS_ADMIN, Role.MODERATOR)
+
+
+def can_see_resource(user, resource) -> bool:
+    """A resource is seen where its component is, when it is public (a proposal's draft is
+    its author's only) and not hidden by moderation (moderators still see it)."""
+    component = resource.component
+    if not can_see_component(user, component):
+        return False
+    if not resource.is_public and not (
+        user is not None and user.is_authenticated and user.id == resource.author_id
+    ):
+        return False
+    return not resource.is_hidden or can_moderate(user, component.process)
+
+
 def administered_process_ids(user) -> set[int] | None:
     """None means all (organization admin); otherwise the processes the user administers."""
     if user.admin:

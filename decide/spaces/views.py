@@ -1,6 +1,8 @@
 """Public pages of processes, the loading of a component's context, and the home block."""
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from flask import Blueprint
 from flask import abort
@@ -17,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from decide.components import get_manifest
 from decide.components import manifests
 from decide.core.i18n import translate
+from decide.core.mail import public_url_for
 from decide.core.permissions import require_staff
 from decide.extensions import db
 from decide.spaces.models import Component
@@ -24,9 +27,11 @@ from decide.spaces.models import Process
 from decide.spaces.models import Scope
 from decide.spaces.services import active_phase
 from decide.spaces.services import can_admin_process
+from decide.spaces.services import can_moderate
 from decide.spaces.services import can_preview
 from decide.spaces.services import can_see_component
 from decide.spaces.services import can_see_process
+from decide.spaces.services import can_see_resource
 from decide.spaces.services import component_settings
 from decide.spaces.services import process_status
 from decide.spaces.services import today_here
@@ -209,8 +214,12 @@ def component_blueprint(name: str, import_name: str) -> Blueprint:
     return blueprint
 
 
-def component_admin_blueprint(name: str, import_name: str) -> Blueprint:
-    """A component kind's back-office blueprint: the process admins and admins only."""
+def component_admin_blueprint(name: str, import_name: str,
+                              allow: Callable[[Any, Process], bool] = can_admin_process
+                              ) -> Blueprint:
+    """A component kind's back-office blueprint: the process admins and admins only, unless
+    `allow(user, process)` lets more staff in (valuators of proposals); the kind's views then
+    check what each of them may do."""
     blueprint = Blueprint(f"{name}_admin", import_name)
 
     @blueprint.url_value_preprocessor
@@ -218,14 +227,27 @@ def component_admin_blueprint(name: str, import_name: str) -> Blueprint:
         # Who asks comes first: the back office never tells outsiders what exists.
         require_staff()
         component = _load_component(name, values)
-        if not can_admin_process(current_user, component.process):
+        if not allow(current_user, component.process):
             abort(403)
 
     blueprint.url_defaults(_put_back_ids)
     return blueprint
 
 
+def resource_url(resource, external: bool = False) -> str:
+    """The public address of any resource (a comment's is its thread's, with an anchor);
+    `external` for e-mails, on the configured public address."""
+    endpoint, values = resource.link()
+    values = dict(values)
+    anchor = values.pop("_anchor", None)
+    url = public_url_for(endpoint, **values) if external else url_for(endpoint, **values)
+    return f"{url}#{anchor}" if anchor else url
+
+
 def init_app(app) -> None:
+    app.jinja_env.globals["resource_url"] = resource_url
+    app.jinja_env.globals["can_see_resource"] = can_see_resource
+    app.jinja_env.globals["can_moderate"] = can_moderate
     app.jinja_env.globals["can_preview"] = can_preview
     app.jinja_env.globals["process_status"] = process_status
     app.jinja_env.globals["active_phase"] = active_phase

@@ -14,9 +14,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from decide import create_app
+from decide.components.debates.models import Debate
+from decide.components.proposals.models import Proposal
 from decide.core.models import Organization
+from decide.core.models import utcnow
 from decide.core.permissions import is_safe_next
 from decide.core.permissions import safe_next
+from decide.extensions import db as _db
+from decide.moderation.models import Report
 from decide.spaces.models import Role
 
 
@@ -32,6 +37,14 @@ RULES = _url_rules()
 STAFF_PAGES = frozenset({"admin.dashboard", "admin.logs", "spaces_admin.processes"})
 # Pages of a process that only organization admins use (as creating one is).
 ORGANIZATION_PAGES_OF_A_PROCESS = frozenset({"spaces_admin.delete_process"})
+# The moderation queue: every process admin and moderator (each sees the items of their
+# processes); its buttons act on an item of the sample process.
+MODERATION_QUEUE = frozenset({"moderation_admin.queue"})
+MODERATION_BUTTONS = frozenset({"moderation_admin.hide", "moderation_admin.unhide",
+                                "moderation_admin.dismiss"})
+# A valuator of the process sees the proposals assigned to them and answers those (the
+# sample proposal is assigned to the valuator persona); the rest is for its admins.
+VALUATOR_PAGES = frozenset({"proposals_admin.index", "proposals_admin.answer"})
 
 # Everyone the matrix tries, with the role they hold in the sample process.
 PERSONAS = {
@@ -63,8 +76,15 @@ def expected(persona: str, rule) -> str:
         return "denied"
     if persona == "organization admin":
         return "allowed"
-    # Collaborators, moderators and valuators have no back-office rights in their process
-    # yet (moderation and answers arrive with the participation issue).
+    if rule.endpoint in MODERATION_QUEUE:
+        moderators = ("process admin", "moderator", "admin of another process")
+        return "allowed" if persona in moderators else "denied"
+    if rule.endpoint in MODERATION_BUTTONS:
+        return "allowed" if persona in ("process admin", "moderator") else "denied"
+    if rule.endpoint in VALUATOR_PAGES and persona == "valuator":
+        return "allowed"
+    # Beyond the pages above (moderation, answers), collaborators, moderators and valuators
+    # have no back-office rights in their process.
     if level(rule) == "staff" or (level(rule) == "process" and persona == "process admin"):
         return "allowed"
     return "denied"
@@ -107,6 +127,33 @@ class Samples:
             "scope_id": create_scope().id,
             "direction": "up",
         }
+        # Moderation: a hidden debate of the sample process with an open report, and the
+        # holder reported (the participants' pages act on them).
+        reporter = create_user(nickname="sample-reporter", email="sample-reporter@example.org")
+        debate = Debate(component_id=self.components["debates"], author_id=holder.id,
+                        title={"en": "Sample debate"}, hidden_at=utcnow())
+        _db.session.add(debate)
+        _db.session.flush()
+        _db.session.add_all([
+            Report(user_id=reporter.id, resource_id=debate.id, reason="spam"),
+            Report(user_id=reporter.id, reported_user_id=holder.id, reason="spam"),
+        ])
+        _db.session.commit()
+        self.values.update(resource_id=debate.id, user_id=holder.id)
+        # Proposals: a published one, assigned to the valuator persona when it signs in.
+        self.proposal = Proposal(component_id=self.components["proposals"], title="A sample "
+                                 "proposal for the matrix", body="Its text.", locale="en",
+                                 author_id=holder.id, published_at=utcnow())
+        _db.session.add(self.proposal)
+        _db.session.commit()
+        self.values["proposal_id"] = self.proposal.id
+        # Debates: an official one nobody has commented on (edit, close, delete).
+        official = Debate(component_id=self.components["debates"], official=True,
+                          title={"en": "Sample official debate"},
+                          description={"en": "<p>Its text.</p>"})
+        _db.session.add(official)
+        _db.session.commit()
+        self.values["debate_id"] = official.id
 
     def url(self, rule) -> str:
         values = dict(self.values)
@@ -143,6 +190,9 @@ def become(client, create_user, grant, samples):
         person = create_user(admin=persona == "organization admin")
         if PERSONAS[persona] is not None:
             grant(person, samples.process, PERSONAS[persona])
+        if PERSONAS[persona] == Role.VALUATOR:
+            samples.proposal.valuator_id = person.id
+            _db.session.commit()
         if persona == "admin of another process":
             grant(person, samples.other, Role.PROCESS_ADMIN)
         with client.session_transaction() as session:

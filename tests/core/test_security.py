@@ -17,10 +17,19 @@ from flask_babel import gettext
 from limits import parse as parse_limit
 
 from decide import create_app
+from decide.comments.models import Comment
+from decide.components.debates.models import Debate
+from decide.components.proposals.models import Endorsement
+from decide.components.proposals.models import Proposal
+from decide.components.proposals.models import Support
 from decide.config import Config
 from decide.core.models import Organization
 from decide.core.models import User
+from decide.core.models import utcnow
 from decide.core.services import make_token
+from decide.moderation.models import Report
+from decide.notifications.models import Follow
+from decide.notifications.models import Notification
 from decide.spaces.models import Role
 from tests.conftest import DEFAULT_PASSWORD
 from tests.conftest import STAFF_PASSWORD
@@ -53,14 +62,19 @@ SAMPLES: dict[str, str] = {}
 
 
 @pytest.fixture
-def samples(monkeypatch, create_user, create_process, create_phase, create_category,
+def samples(monkeypatch, db, admin, create_user, create_process, create_phase, create_category,
             create_component, create_scope, grant):
     """A published process "sample" with two phases, a category, two pages components (the
-    second one is the sample, so it can move up) and a role; and a scope nothing uses."""
+    second one is the sample, so it can move up) and a role; and a scope nothing uses.
+    The admin follows the process and has an unread notification."""
     process = create_process(slug="sample")
     holder = create_user(nickname="sample-holder", email="sample-holder@example.org")
     create_phase(process, active=True)
     create_component(process)
+    notification = Notification(user=admin, event="phase_activated", process=process,
+                                data={"phase_title": {"en": "Sample phase"}})
+    db.session.add_all([Follow(user=admin, process=process), notification])
+    db.session.commit()
     values = {
         "slug": process.slug,
         "phase_id": create_phase(process).id,
@@ -69,9 +83,94 @@ def samples(monkeypatch, create_user, create_process, create_phase, create_categ
         "role_id": grant(holder, process, Role.MODERATOR).id,
         "scope_id": create_scope().id,
         "direction": "up",
+        "process_id": process.id,
+        "notification_id": notification.id,
     }
     for name, value in values.items():
         monkeypatch.setitem(SAMPLES, name, str(value))
+    # Moderation: a reported debate (report, hide, dismiss), a hidden one (unhide), the holder
+    # reported (block, dismiss), and a blocked participant (unblock).
+    debates = create_component(process, manifest_name="debates")
+    reported = Debate(component_id=debates.id, author_id=holder.id, title={"en": "Sample"})
+    hidden = Debate(component_id=debates.id, author_id=holder.id, title={"en": "Hidden"},
+                    hidden_at=utcnow())
+    blocked = create_user(nickname="sample-blocked", email="sample-blocked@example.org",
+                          blocked_at=utcnow())
+    db.session.add_all([reported, hidden])
+    db.session.flush()
+    db.session.add_all([Report(user_id=blocked.id, resource_id=reported.id, reason="spam"),
+                        Report(user_id=blocked.id, reported_user_id=holder.id, reason="spam")])
+    db.session.commit()
+    for name, value in {"resource_id": reported.id, "hidden_resource_id": hidden.id,
+                        "user_id": holder.id, "blocked_user_id": blocked.id}.items():
+        monkeypatch.setitem(SAMPLES, name, str(value))
+    # Debates: residents may start one in the active phase; an official debate (its page,
+    # closing, the back office) and one of the admin's own (edited on the public side).
+    active = next(phase for phase in process.phases if phase.active)
+    debates.phase_settings = {str(active.id): {"creation_enabled": True}}
+    official = Debate(component_id=debates.id, official=True, title={"en": "Official sample"},
+                      description={"en": "<p>Its text.</p>"})
+    admins = Debate(component_id=debates.id, author_id=admin.id,
+                    title={"es": "Un debate de prueba"}, description={"es": "Su texto."})
+    db.session.add_all([official, admins])
+    db.session.commit()
+    for name, value in {"component_id:debates": debates.id, "debate_id": official.id,
+                        "own_debate_id": admins.id}.items():
+        monkeypatch.setitem(SAMPLES, name, str(value))
+    # Proposals: a component of the kind (its URLs take it and its process, see path_values)
+    # and a proposal answered by staff, its answer waiting to be published. In a process of
+    # its own: a proposal is participation, and the sample process must stay deletable.
+    proposals_process = create_process(slug="sample-proposals")
+    create_phase(proposals_process, active=True)
+    proposals = create_component(proposals_process, manifest_name="proposals")
+    proposal = Proposal(component_id=proposals.id, author_id=holder.id, locale="en",
+                        title="A sample proposal for the sweeps", body="Its text.",
+                        published_at=utcnow(), state="accepted", answered_at=utcnow(),
+                        answer={"en": "<p>Yes.</p>"})
+    db.session.add(proposal)
+    db.session.commit()
+    monkeypatch.setitem(SAMPLES, "component_id:proposals", str(proposals.id))
+    monkeypatch.setitem(SAMPLES, "slug:proposals", proposals_process.slug)
+    monkeypatch.setitem(SAMPLES, "proposal_id", str(proposal.id))
+    # Proposals, residents' side: all open in the active phase; the admin's own proposal
+    # (edit, withdraw), one the admin supports and endorses (unsupport, unendorse), and the
+    # admin's draft in a second component (preview, publish, discard: in the first one, a new
+    # proposal can still be written).
+    opened = {str(next(p for p in proposals_process.phases if p.active).id): {
+        "creation_enabled": True, "supports_enabled": True, "endorsements_enabled": True}}
+    proposals.settings, proposals.phase_settings = {"proposal_edit_time": 0}, opened
+    drafts = create_component(proposals_process, manifest_name="proposals", phase_settings=opened)
+    long_enough = "A sample text, long enough to be published."
+    own = Proposal(component_id=proposals.id, author_id=admin.id, locale="es",
+                   title="Una propuesta del admin", body=long_enough, published_at=utcnow())
+    backed = Proposal(component_id=proposals.id, author_id=holder.id, locale="en",
+                      title="A proposal the admin backs", body=long_enough,
+                      published_at=utcnow(), supports_count=1, endorsements_count=1)
+    draft = Proposal(component_id=drafts.id, author_id=admin.id, locale="es",
+                     title="Un borrador del admin", body=long_enough)
+    db.session.add_all([own, backed, draft])
+    db.session.flush()
+    db.session.add_all([Support(proposal_id=backed.id, user_id=admin.id),
+                        Endorsement(proposal_id=backed.id, user_id=admin.id)])
+    db.session.commit()
+    for name, value in {"own_proposal_id": own.id, "backed_proposal_id": backed.id,
+                        "draft_proposal_id": draft.id, "component_id:drafts": drafts.id}.items():
+        monkeypatch.setitem(SAMPLES, name, str(value))
+    # Comments on the reported debate (the resource_id above): the admin's own (edit,
+    # delete) and the holder's (the admin votes on it).
+    own = Comment(component_id=debates.id, commentable_id=reported.id, author_id=admin.id,
+                  body="A sample comment", locale="en")
+    voted = Comment(component_id=debates.id, commentable_id=reported.id, author_id=holder.id,
+                    body="Another sample comment", locale="en")
+    db.session.add_all([own, voted])
+    db.session.commit()
+    monkeypatch.setitem(SAMPLES, "comment_id", str(own.id))
+    monkeypatch.setitem(SAMPLES, "voted_comment_id", str(voted.id))
+
+
+def proposal_values(proposal: str, component: str = "component_id:proposals") -> list[dict]:
+    return [{"slug": SAMPLES.get("slug:proposals"), "component_id": SAMPLES.get(component),
+             "proposal_id": SAMPLES.get(proposal)}]
 
 
 def path_values(rule, user: User) -> list[dict]:
@@ -91,11 +190,34 @@ def path_values(rule, user: User) -> list[dict]:
         ],
         "auth.reset": [{"token": make_token("reset", {"u": user.id,
                                                       "h": user.password_hash[-16:]})}],
+        "moderation.report_user": [{"nickname": user.nickname}],
+        "moderation_admin.unhide": [{"resource_id": SAMPLES.get("hidden_resource_id")}],
+        "debates.edit": [{"slug": "sample", "component_id": SAMPLES.get("component_id:debates"),
+                          "debate_id": SAMPLES.get("own_debate_id")}],
+        "moderation_admin.unblock": [{"user_id": SAMPLES.get("blocked_user_id")}],
+        "notifications.unsubscribe": [{"token": make_token("unsubscribe", {"u": user.id})},
+                                      {"token": "not-a-token"}],
+        "notifications.follow": [{"kind": "users", "target_id": user.id}],
+        "notifications.unfollow": [{"kind": "processes", "target_id": SAMPLES.get("process_id")}],
+        "comments.vote": [{"comment_id": SAMPLES.get("voted_comment_id")}],
+        "proposals.edit": proposal_values("own_proposal_id"),
+        "proposals.withdraw": proposal_values("own_proposal_id"),
+        "proposals.unsupport": proposal_values("backed_proposal_id"),
+        "proposals.unendorse": proposal_values("backed_proposal_id"),
+        "proposals.preview": proposal_values("draft_proposal_id", "component_id:drafts"),
+        "proposals.publish": proposal_values("draft_proposal_id", "component_id:drafts"),
+        "proposals.discard": proposal_values("draft_proposal_id", "component_id:drafts"),
     }
     if not rule.arguments:
         return [{}]
     if rule.endpoint not in samples and SAMPLES and rule.arguments <= SAMPLES.keys():
-        return [{name: SAMPLES[name] for name in rule.arguments}]
+        values = {name: SAMPLES[name] for name in rule.arguments}
+        # A kind's own pages (public or back office) need a component of that kind.
+        kind = rule.endpoint.partition(".")[0].removesuffix("_admin")
+        if "component_id" in values and f"component_id:{kind}" in SAMPLES:
+            values["component_id"] = SAMPLES[f"component_id:{kind}"]
+            values["slug"] = SAMPLES.get(f"slug:{kind}", values["slug"])
+        return [values]
     if rule.endpoint not in samples:
         pytest.fail(f"Add sample path values for {rule.endpoint} ({rule.rule}) to this test.")
     return samples[rule.endpoint]
@@ -272,6 +394,8 @@ PROCESS_FORM = {"title-en": "Green <Streets>", "subtitle-en": "Trees & more",
                 "slug": "green-streets", "start_date": "2030-03-01", "end_date": "2030-06-30"}
 PROCESS_KEPT = {"title-en": "Green <Streets>", "subtitle-en": "Trees & more"}
 PHASE_FORM = {"title-en": "Ideas <now>", "start_date": "2030-03-01", "end_date": "2030-03-31"}
+PROPOSAL_FORM = {"title": "Árboles <en> la calle Mayor",
+                 "body": "Más sombra & menos calor <b>ya</b>"}
 
 
 def post_cases(user: User, admin: User) -> dict[str, PostCase]:
@@ -336,6 +460,69 @@ def post_cases(user: User, admin: User) -> dict[str, PostCase]:
         "spaces_admin.edit_scope": PostCase({"name-en": "North <b>", "code": "N<9>"},
                                             kept={"name-en": "North <b>", "code": "N<9>"}),
         "spaces_admin.delete_scope": PostCase({}),
+        "proposals_admin.answer": PostCase(
+            {"state": "rejected", "answer-en": "<p>No <b>budget</b></p>"},
+            kept={"answer-en": "<p>No <b>budget</b></p>"},
+        ),
+        "proposals_admin.bulk": PostCase({"proposal_ids": SAMPLES.get("proposal_id"),
+                                          "action": "publish_answers"}),
+        "proposals_admin.new": PostCase(
+            {"title": "An official <b>proposal</b>", "body": "Its <i>text</i>"},
+            kept={"title": "An official <b>proposal</b>", "body": "Its <i>text</i>"},
+        ),
+        "proposals.new": PostCase(PROPOSAL_FORM, kept=PROPOSAL_FORM),
+        "proposals.edit": PostCase(PROPOSAL_FORM, kept=PROPOSAL_FORM),
+        "proposals.publish": PostCase({}),
+        "proposals.discard": PostCase({}),
+        "proposals.withdraw": PostCase({}),
+        "proposals.support": PostCase({}),
+        "proposals.unsupport": PostCase({}),
+        "proposals.endorse": PostCase({}),
+        "proposals.unendorse": PostCase({}),
+        "notifications.mark_all_read": PostCase({}),
+        "notifications.mark_read": PostCase({}),
+        "notifications.preferences": PostCase({"frequency": "daily"}),
+        "notifications.follow": PostCase({}),
+        "notifications.unfollow": PostCase({}),
+        "moderation.report_resource": PostCase({"reason": "spam", "details": "Ads <b>here</b>"},
+                                               kept={"details": "Ads <b>here</b>"}),
+        "moderation.report_user": PostCase({"reason": "offensive", "details": "Rude <b>"},
+                                           kept={"details": "Rude <b>"}),
+        "moderation_admin.hide": PostCase({}),
+        "moderation_admin.unhide": PostCase({}),
+        "moderation_admin.dismiss": PostCase({}),
+        "moderation_admin.block": PostCase({"justification": "Insults <b>residents</b>!"},
+                                           kept={"justification": "Insults <b>residents</b>!"}),
+        "moderation_admin.unblock": PostCase({}),
+        "debates.new": PostCase(
+            {"title": "Should the <market> move?", "description": "It <blocks> the street."},
+            kept={"title": "Should the <market> move?", "description": "It <blocks> the street."},
+        ),
+        "debates.edit": PostCase(
+            {"title": "A clearer <title> for it", "description": "A <clearer> text."},
+            kept={"title": "A clearer <title> for it", "description": "A <clearer> text."},
+        ),
+        "debates.close": PostCase({"conclusion": "We <agreed> on it."},
+                                  kept={"conclusion": "We <agreed> on it."}),
+        "debates_admin.new": PostCase(
+            {"title-en": "An official <b>debate</b>", "description-en": "<p>Its <b>text</b></p>"},
+            kept={"title-en": "An official <b>debate</b>",
+                  "description-en": "<p>Its <b>text</b></p>"},
+        ),
+        "debates_admin.edit": PostCase(
+            {"title-en": "Renamed <b>debate</b>", "description-en": "<p>Its text</p>"},
+            kept={"title-en": "Renamed <b>debate</b>"},
+        ),
+        "debates_admin.close": PostCase({"conclusion-en": "Most <want> trees."},
+                                        kept={"conclusion-en": "Most <want> trees."}),
+        "debates_admin.delete": PostCase({}),
+        "moderation_admin.dismiss_user": PostCase({}),
+        "comments.create": PostCase({"body": "A <b>comment</b>", "alignment": "1"},
+                                    kept={"body": "A <b>comment</b>"}),
+        "comments.edit": PostCase({"body": "Edited <b>text</b>"},
+                                  kept={"body": "Edited <b>text</b>"}),
+        "comments.delete": PostCase({}),
+        "comments.vote": PostCase({"weight": "1"}),
         "core_admin.organization": PostCase(
             {"name": "Villa <Nueva>", "time_zone": "Europe/Madrid", "default_locale": "es",
              "available_locales": ["en", "es"], "terms_of_service-en": "<p>Terms kept</p>",

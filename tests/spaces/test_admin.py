@@ -528,7 +528,7 @@ def test_a_component_is_added_unpublished_and_listed_with_its_links(client, db,
     assert actions(db) == [("create", "component")]
 
 
-@pytest.mark.parametrize("kind", ["proposals", "", "PAGES", "../pages"])
+@pytest.mark.parametrize("kind", ["meetings", "", "PAGES", "../pages"])
 def test_a_component_of_an_unknown_kind_is_refused(client, db, as_process_admin, process, kind):
     response = client.post("/admin/processes/green-streets/components/new",
                            data={"manifest_name": kind, "name-en": "How it works"})

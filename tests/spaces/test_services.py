@@ -355,7 +355,7 @@ def test_adding_a_component_of_a_registered_kind(db, admin, create_process, crea
     assert logged(db) == [("create", "component", component.id, process.id)]
 
 
-@pytest.mark.parametrize("kind", ["proposals", "PAGES", "", "survey"])
+@pytest.mark.parametrize("kind", ["meetings", "PAGES", "", "survey"])
 def test_a_component_of_an_unknown_kind_is_refused(db, admin, create_process, kind):
     process = create_process()
     refused(lambda: services.add_component(admin, process, manifest_name=kind,

@@ -382,13 +382,13 @@ def test_an_unknown_process_is_404(client, organization):
 def test_a_component_of_a_kind_no_longer_installed_is_left_out(client, make_process,
                                                                make_component):
     process = make_process("Green Streets")
-    make_component(process, "Old debates", kind="debates")
+    make_component(process, "Old meetings", kind="meetings")
     make_component(process, "Rules", body={"en": "<p>Be kind.</p>"})
 
     html = page_of(client.get(f"/processes/{process.slug}"))
 
     assert "Rules" in html
-    assert "Old debates" not in html
+    assert "Old meetings" not in html
 
 
 # --- unpublished: residents see nothing, the staff of the process a preview ----------------
@@ -483,7 +483,7 @@ def test_a_component_under_another_process_is_404(client, make_process, make_com
 
 def test_a_component_of_another_kind_is_404_under_pages(client, make_process, make_component):
     process = make_process("Green Streets")
-    debates = make_component(process, "Debates", kind="debates")
+    debates = make_component(process, "Meetings", kind="meetings")
 
     assert client.get(f"/processes/{process.slug}/f/{debates.id}/pages/").status_code == 404
     assert client.get(f"/processes/{process.slug}/f/{debates.id}/").status_code == 404

@@ -1,0 +1,1 @@
+"""Threads of comments on any resource (proposals, debates, budget projects, results)."""

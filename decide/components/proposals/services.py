@@ -1,0 +1,949 @@
+"""Proposals: drafting, publishing, editing, withdrawing, supports, endorsements, answers."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup
+from sqlalchemy import BigInteger
+from sqlalchemy import cast
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from decide.components.proposals.models import STATES
+from decide.components.proposals.models import Endorsement
+from decide.components.proposals.models import Proposal
+from decide.components.proposals.models import Support
+from decide.core.html import sanitize_translated
+from decide.core.i18n import available_locales
+from decide.core.i18n import default_locale
+from decide.core.i18n import translate
+from decide.core.models import User
+from decide.core.models import utcnow
+from decide.core.services import DomainError
+from decide.core.services import record_action
+from decide.extensions import db
+from decide.notifications.services import follow
+from decide.notifications.services import notify_followers
+from decide.spaces.models import Category
+from decide.spaces.models import Process
+from decide.spaces.models import ProcessRole
+from decide.spaces.models import Role
+from decide.spaces.models import Scope
+from decide.spaces.services import can_admin_process
+from decide.spaces.services import component_settings
+from decide.spaces.services import role_in
+from decide.spaces.views import resource_url
+
+
+# --- residents: drafts, publication, edits, withdrawal, supports, endorsements ----------
+
+TITLE_LENGTH = (15, 150)  # as Decidim
+BODY_MIN_LENGTH = 15
+ADDRESS_MAX_LENGTH = 255
+SIMILAR_LIMIT = 5
+SIMILAR_CANDIDATES = 50
+# The words searched to find similar proposals: the longest few of the title, not the short
+# ones every title has ("the", "and", "els", "une"...).
+SIMILAR_WORDS = 4
+SIMILAR_MIN_WORD = 4
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _active(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _check_participant(user) -> None:
+    if not _active(user):
+        raise DomainError(_("Your account cannot take part."))
+
+
+def _is_author(user, proposal: Proposal) -> bool:
+    return _active(user) and proposal.author_id == user.id
+
+
+def _is_open(proposal: Proposal) -> bool:
+    """Published, not withdrawn, not hidden: what supports and endorsements need."""
+    return proposal.is_published and not proposal.is_withdrawn and not proposal.is_hidden
+
+
+def _check_fields(component, values: dict, settings) -> dict:
+    """The cleaned values of a proposal form, or a DomainError on the first wrong field."""
+    title = " ".join((values.get("title") or "").split())
+    body = (values.get("body") or "").strip().replace("\r\n", "\n")
+    address = " ".join((values.get("address") or "").split())
+    low, high = TITLE_LENGTH
+    if not low <= len(title) <= high:
+        raise DomainError(_("Use between %(min)d and %(max)d characters.", min=low, max=high),
+                          field="title")
+    maximum = settings["proposal_length"]
+    if not BODY_MIN_LENGTH <= len(body) <= maximum:
+        raise DomainError(_("Use between %(min)d and %(max)d characters.",
+                            min=BODY_MIN_LENGTH, max=maximum), field="body")
+    if len(address) > ADDRESS_MAX_LENGTH:
+        raise DomainError(_("Use at most %(max)d characters.", max=ADDRESS_MAX_LENGTH),
+                          field="address")
+    category_id = values.get("category_id")
+    if category_id is not None and category_id not in {
+            category.id for category in component.process.categories}:
+        raise DomainError(_("Choose one of the categories of this process."),
+                          field="category_id")
+    scope_id = values.get("scope_id")
+    if scope_id is not None and scope_id not in set(db.session.scalars(select(Scope.id))):
+        raise DomainError(_("Choose one of the scopes in the list."), field="scope_id")
+    return {"title": title, "body": body, "address": address, "category_id": category_id,
+            "scope_id": scope_id}
+
+
+def _check_creation(user, component, settings) -> None:
+    _check_participant(user)
+    if not settings["creation_enabled"]:
+        raise DomainError(_("New proposals cannot be written in this phase."))
+
+
+def _check_proposal_limit(user, component, settings) -> None:
+    """Published, not withdrawn proposals of the author in the component, as Decidim counts."""
+    limit = settings["proposal_limit"]
+    if not limit:
+        return
+    published = db.session.scalar(
+        select(func.count(Proposal.id)).where(
+            Proposal.component_id == component.id, Proposal.author_id == user.id,
+            Proposal.published_at.is_not(None), Proposal.withdrawn_at.is_(None),
+        )
+    )
+    if published >= limit:
+        raise DomainError(ngettext(
+            "You have published %(num)d proposal here, the most each participant may.",
+            "You have published %(num)d proposals here, the most each participant may.",
+            limit,
+        ))
+
+
+def draft_of(user, component) -> Proposal | None:
+    """The author's draft in the component: one at a time, as Decidim keeps it."""
+    if not _active(user):
+        return None
+    return db.session.scalars(
+        select(Proposal).where(Proposal.component_id == component.id,
+                               Proposal.author_id == user.id, Proposal.published_at.is_(None))
+        .order_by(Proposal.id)
+    ).first()
+
+
+def create_draft(author: User, component, *, title: str, body: str,
+                 category_id: int | None = None, scope_id: int | None = None,
+                 address: str = "", locale: str | None = None) -> Proposal:
+    """Step one: the proposal is saved as a draft only its author sees."""
+    settings = component_settings(component)
+    _check_creation(author, component, settings)
+    if draft_of(author, component) is not None:
+        raise DomainError(_("You already have a draft here: publish or discard it first."))
+    _check_proposal_limit(author, component, settings)
+    values = _check_fields(component, {"title": title, "body": body, "category_id": category_id,
+                                       "scope_id": scope_id, "address": address}, settings)
+    proposal = Proposal(component_id=component.id, author_id=author.id,
+                        locale=locale or author.locale, **values)
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def _check_draft(author, proposal: Proposal) -> None:
+    if not _is_author(author, proposal) or proposal.is_published:
+        raise DomainError(_("Only its author can change this draft."))
+
+
+def update_draft(author: User, proposal: Proposal, *, title: str, body: str,
+                 category_id: int | None = None, scope_id: int | None = None,
+                 address: str = "") -> None:
+    _check_draft(author, proposal)
+    values = _check_fields(proposal.component,
+                           {"title": title, "body": body, "category_id": category_id,
+                            "scope_id": scope_id, "address": address},
+                           component_settings(proposal.component))
+    for name, value in values.items():
+        setattr(proposal, name, value)
+    db.session.flush()
+
+
+def discard_draft(author: User, proposal: Proposal) -> None:
+    _check_draft(author, proposal)
+    db.session.delete(proposal)
+    db.session.flush()
+
+
+def publish_proposal(author: User, proposal: Proposal) -> None:
+    """Step three: the draft becomes public; its author follows it, and the author's and the
+    process's followers are told."""
+    _check_draft(author, proposal)
+    component = proposal.component
+    settings = component_settings(component)
+    _check_creation(author, component, settings)
+    _check_proposal_limit(author, component, settings)
+    # The settings may have changed since the draft was written (a shorter body...).
+    _check_fields(component, {"title": proposal.title, "body": proposal.body,
+                              "category_id": proposal.category_id,
+                              "scope_id": proposal.scope_id, "address": proposal.address},
+                  settings)
+    proposal.published_at = utcnow()
+    db.session.flush()
+    follow(author, resource=proposal)
+    notify_followers("proposal_published", proposal, actor=author)
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in WORD.findall(text.casefold()) if len(word) >= SIMILAR_MIN_WORD}
+
+
+def _like_pattern(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def similar_proposals(component, title: str, body: str = "",
+                      exclude: Proposal | None = None) -> list[Proposal]:
+    """Published proposals of the component that look like this one, the closest first (at
+    most five, none withdrawn): the candidates share one of the longest words of the title;
+    those sharing enough words of the title are scored by the words they share with the title
+    and body, the title's counting double."""
+    title_words = _words(title)
+    searched = sorted(title_words, key=lambda word: (-len(word), word))[:SIMILAR_WORDS]
+    if not searched:
+        return []
+    query = (
+        select(Proposal)
+        .where(Proposal.component_id == component.id, Proposal.published_at.is_not(None),
+               Proposal.hidden_at.is_(None), Proposal.withdrawn_at.is_(None),
+               or_(*(Proposal.title.ilike(_like_pattern(word), escape="\\")
+                     for word in searched)))
+        .order_by(Proposal.published_at.desc())
+        .limit(SIMILAR_CANDIDATES)
+    )
+    if exclude is not None and exclude.id is not None:
+        query = query.where(Proposal.id != exclude.id)
+    body_words = _words(body)
+    # One word in common is chance ("street"); two make a resemblance (one for short titles).
+    needed = 1 if len(title_words) <= 2 else 2
+    scored = []
+    for candidate in db.session.scalars(query):
+        shared = len(title_words & _words(candidate.title))
+        if shared >= needed:
+            score = 2 * shared + len((title_words | body_words) & _words(candidate.body))
+            scored.append((-score, candidate.id, candidate))
+    scored.sort(key=lambda item: item[:2])
+    return [candidate for _score, _id, candidate in scored[:SIMILAR_LIMIT]]
+
+
+def editable_until(proposal: Proposal, settings):
+    """When the author's edit window closes; None when there is no limit."""
+    minutes = settings["proposal_edit_time"]
+    if not minutes or proposal.published_at is None:
+        return None
+    return proposal.published_at + timedelta(minutes=minutes)
+
+
+def edit_proposal(author: User, proposal: Proposal, *, title: str, body: str,
+                  category_id: int | None = None, scope_id: int | None = None,
+                  address: str = "") -> None:
+    """The author corrects a published proposal, within the edit window and before an
+    answer is published."""
+    if not can_edit(author, proposal):
+        raise DomainError(_("This proposal can no longer be edited."))
+    values = _check_fields(proposal.component,
+                           {"title": title, "body": body, "category_id": category_id,
+                            "scope_id": scope_id, "address": address},
+                           component_settings(proposal.component))
+    for name, value in values.items():
+        setattr(proposal, name, value)
+    db.session.flush()
+
+
+def _has_supports(proposal: Proposal) -> bool:
+    """Any support, counted yet or not (see minimum_supports_per_user)."""
+    return db.session.scalar(
+        select(Support.id).where(Support.proposal_id == proposal.id).limit(1)
+    ) is not None
+
+
+def withdraw_proposal(author: User, proposal: Proposal) -> None:
+    if not _is_author(author, proposal):
+        raise DomainError(_("Only its author can withdraw this proposal."))
+    _lock_proposal(proposal)  # a support arriving now waits, then finds it withdrawn
+    db.session.refresh(proposal)
+    if not _is_open(proposal):
+        raise DomainError(_("This proposal cannot be withdrawn."))
+    if _has_supports(proposal):
+        raise DomainError(_("This proposal has supports: it can no longer be withdrawn."))
+    proposal.withdrawn_at = utcnow()
+    db.session.flush()
+
+
+# Supports. Writers lock in one order, the supporter's user row then the proposal's row (a
+# no-op on SQLite, where BEGIN IMMEDIATE already runs one writer at a time), so that
+# counting then inserting is safe: never two supports of one resident for one proposal
+# (also a unique constraint), never past the resident's limit or the proposal's threshold.
+
+def _lock_user(user: User) -> None:
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def _lock_proposal(proposal: Proposal) -> None:
+    table = Proposal.__table__
+    db.session.execute(select(table.c.id).where(table.c.id == proposal.id).with_for_update())
+
+
+def _supports_given(user, component) -> int:
+    return db.session.scalar(
+        select(func.count(Support.id))
+        .join(Proposal, Proposal.id == Support.proposal_id)
+        .where(Support.user_id == user.id, Proposal.component_id == component.id)
+    )
+
+
+def _supported_ids(user, component) -> list[int]:
+    return list(db.session.scalars(
+        select(Support.proposal_id)
+        .join(Proposal, Proposal.id == Support.proposal_id)
+        .where(Support.user_id == user.id, Proposal.component_id == component.id)
+    ))
+
+
+def _add_to_counts(ids, step: int) -> None:
+    if ids:
+        table = Proposal.__table__
+        db.session.execute(update(table).where(table.c.id.in_(ids))
+                           .values(supports_count=table.c.supports_count + step))
+
+
+def _supports_now(proposal: Proposal) -> int:
+    table = Proposal.__table__
+    return db.session.scalar(select(table.c.supports_count).where(table.c.id == proposal.id))
+
+
+def remaining_supports(user, component) -> int | None:
+    """How many more proposals the resident may support here; None: no limit."""
+    limit = component_settings(component)["support_limit"]
+    if not limit:
+        return None
+    if not _active(user):
+        return limit
+    return max(limit - _supports_given(user, component), 0)
+
+
+def supports_pending(user, component) -> int:
+    """How many more supports the resident must give before theirs count (0: they count)."""
+    minimum = component_settings(component)["minimum_supports_per_user"]
+    if not minimum or not _active(user):
+        return 0
+    return max(minimum - _supports_given(user, component), 0)
+
+
+def has_supported(user, proposal: Proposal) -> bool:
+    if not _active(user):
+        return False
+    return db.session.scalar(
+        select(Support.id).where(Support.proposal_id == proposal.id, Support.user_id == user.id)
+    ) is not None
+
+
+def _threshold_reached(proposals: list[Proposal], threshold: int) -> None:
+    """Mark, once, the proposals that reached the threshold, and tell their followers."""
+    if not threshold:
+        return
+    table = Proposal.__table__
+    now = utcnow()
+    for proposal in proposals:
+        claimed = db.session.execute(
+            update(table).where(table.c.id == proposal.id, table.c.supports_count >= threshold,
+                                table.c.threshold_reached_at.is_(None))
+            .values(threshold_reached_at=now)
+        ).rowcount
+        if claimed:
+            db.session.expire(proposal, ["threshold_reached_at"])
+            notify_followers("support_threshold_reached", proposal)
+
+
+def support_proposal(user: User, proposal: Proposal) -> None:
+    """One support of the resident for the proposal, within the component's limits.
+
+    With a minimum of supports per participant, a resident's supports count only once they
+    have given that many (as Decidim's temporary votes): reaching the minimum counts all of
+    them at once.
+    """
+    component = proposal.component
+    settings = component_settings(component)
+    _locked_for_supports(user, proposal, settings)
+    if has_supported(user, proposal):
+        raise DomainError(_("You already support this proposal."))
+    given = _supports_given(user, component)
+    limit = settings["support_limit"]
+    if limit and given >= limit:
+        raise DomainError(ngettext(
+            "You have given your %(num)d support: withdraw one to support this proposal.",
+            "You have given your %(num)d supports: withdraw one to support this proposal.",
+            limit,
+        ))
+    threshold = settings["threshold_per_proposal"]
+    if (threshold and not settings["can_accumulate_supports_beyond_threshold"]
+            and _supports_now(proposal) >= threshold):
+        raise DomainError(_("This proposal has reached the supports it needed."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(Support(proposal_id=proposal.id, user_id=user.id))
+    except IntegrityError as error:  # a concurrent request of the same resident was first
+        raise DomainError(_("You already support this proposal.")) from error
+    given += 1
+    minimum = settings["minimum_supports_per_user"]
+    counted = []
+    if given == minimum:  # the resident's earlier supports start counting, with this one
+        counted = _supported_ids(user, component)
+    elif given > minimum:
+        counted = [proposal.id]
+    _add_to_counts(counted, +1)
+    db.session.expire(proposal, ["supports_count"])
+    if counted:
+        touched = db.session.scalars(select(Proposal).where(Proposal.id.in_(counted))).all()
+        _threshold_reached(touched, threshold)
+    db.session.flush()
+
+
+def unsupport_proposal(user: User, proposal: Proposal) -> None:
+    component = proposal.component
+    settings = component_settings(component)
+    _locked_for_supports(user, proposal, settings)
+    if not has_supported(user, proposal):
+        raise DomainError(_("You do not support this proposal."))
+    given = _supports_given(user, component)
+    minimum = settings["minimum_supports_per_user"]
+    if given - 1 >= minimum:
+        uncounted = [proposal.id]
+    elif given >= minimum:  # below the minimum again: none of the resident's supports count
+        uncounted = _supported_ids(user, component)
+    else:
+        uncounted = []
+    _add_to_counts(uncounted, -1)
+    db.session.execute(delete(Support).where(Support.proposal_id == proposal.id,
+                                             Support.user_id == user.id))
+    db.session.expire(proposal, ["supports_count"])
+    db.session.flush()
+
+
+def _locked_for_supports(user, proposal: Proposal, settings) -> None:
+    """Check that supports are open, holding the locks; the proposal is read again under the
+    lock, so a withdrawal committed meanwhile is seen."""
+    _check_participant(user)
+    _lock_user(user)
+    _lock_proposal(proposal)
+    db.session.refresh(proposal)
+    if not settings["supports_enabled"]:
+        raise DomainError(_("Supports are not open in this phase."))
+    if settings["supports_blocked"]:
+        raise DomainError(_("Supports are closed: they can no longer change."))
+    if not _is_open(proposal):
+        raise DomainError(_("This proposal cannot be supported."))
+
+
+def endorse_proposal(user: User, proposal: Proposal) -> None:
+    """A public "I back this", shown with the endorser's name."""
+    _check_endorsements_open(user, proposal)
+    try:
+        with db.session.begin_nested():
+            db.session.add(Endorsement(proposal_id=proposal.id, user_id=user.id))
+    except IntegrityError as error:
+        raise DomainError(_("You already endorse this proposal.")) from error
+    table = Proposal.__table__
+    db.session.execute(update(table).where(table.c.id == proposal.id)
+                       .values(endorsements_count=table.c.endorsements_count + 1))
+    db.session.expire(proposal, ["endorsements_count"])
+    db.session.flush()
+
+
+def unendorse_proposal(user: User, proposal: Proposal) -> None:
+    _check_endorsements_open(user, proposal)
+    removed = db.session.execute(
+        delete(Endorsement).where(Endorsement.proposal_id == proposal.id,
+                                  Endorsement.user_id == user.id)
+    ).rowcount
+    if not removed:
+        raise DomainError(_("You do not endorse this proposal."))
+    table = Proposal.__table__
+    db.session.execute(update(table).where(table.c.id == proposal.id)
+                       .values(endorsements_count=table.c.endorsements_count - 1))
+    db.session.expire(proposal, ["endorsements_count"])
+    db.session.flush()
+
+
+def _check_endorsements_open(user, proposal: Proposal) -> None:
+    _check_participant(user)
+    if not component_settings(proposal.component)["endorsements_enabled"]:
+        raise DomainError(_("Endorsements are not open in this phase."))
+    if not _is_open(proposal):
+        raise DomainError(_("This proposal cannot be endorsed."))
+
+
+def has_endorsed(user, proposal: Proposal) -> bool:
+    if not _active(user):
+        return False
+    return db.session.scalar(
+        select(Endorsement.id).where(Endorsement.proposal_id == proposal.id,
+                                     Endorsement.user_id == user.id)
+    ) is not None
+
+
+def endorsers(proposal: Proposal, limit: int = 100) -> list[User]:
+    """Who endorsed the proposal, the first first (the users come in the same query)."""
+    return [endorsement.user for endorsement in db.session.scalars(
+        select(Endorsement).where(Endorsement.proposal_id == proposal.id)
+        .order_by(Endorsement.created_at, Endorsement.id).limit(limit)
+    )]
+
+
+# Permission predicates: the views answer 403 and the templates hide the button alike.
+
+def can_create(user, component) -> bool:
+    return _active(user) and component_settings(component)["creation_enabled"]
+
+
+def can_edit(user, proposal: Proposal) -> bool:
+    """The author, while the proposal is a draft, or published within the edit window, not
+    withdrawn and without a published answer."""
+    if not _is_author(user, proposal):
+        return False
+    if not proposal.is_published:
+        return True
+    if proposal.is_withdrawn or proposal.is_hidden or proposal.public_state is not None:
+        return False
+    until = editable_until(proposal, component_settings(proposal.component))
+    return until is None or utcnow() <= until
+
+
+def can_withdraw(user, proposal: Proposal) -> bool:
+    return _is_author(user, proposal) and _is_open(proposal) and not _has_supports(proposal)
+
+
+def can_support(user, proposal: Proposal) -> bool:
+    """Supports (and withdrawing one) are open for the resident on this proposal now."""
+    settings = component_settings(proposal.component)
+    return (_active(user) and settings["supports_enabled"] and not settings["supports_blocked"]
+            and _is_open(proposal))
+
+
+def can_endorse(user, proposal: Proposal) -> bool:
+    return (_active(user) and component_settings(proposal.component)["endorsements_enabled"]
+            and _is_open(proposal))
+
+
+# The list: filters, search and orders, in two queries (the count and the page) whatever
+# the number of proposals; the counts shown come from the denormalized columns.
+
+LIST_STATES = ("accepted", "evaluating", "rejected", "not_answered", "withdrawn")
+ORDERS = ("random", "recent", "most_supported", "most_commented", "most_endorsed")
+# A fixed shuffle per seed that both databases compute on 64-bit integers: y = (id × f + s)
+# mod 2³¹, then y² mod 2³¹ (the square mixes what a linear step keeps in order), with f odd
+# and drawn from the seed s.
+SHUFFLE_MODULUS = 2**31
+
+
+def _list_conditions(component, *, viewer, state: str, category: int | None,
+                     scope: int | None, mine: bool, q: str) -> list:
+    conditions = [Proposal.component_id == component.id, Proposal.published_at.is_not(None),
+                  Proposal.hidden_at.is_(None)]
+    if state == "withdrawn":
+        conditions.append(Proposal.withdrawn_at.is_not(None))
+    else:  # withdrawn proposals are listed apart, as Decidim does
+        conditions.append(Proposal.withdrawn_at.is_(None))
+        if state == "not_answered":
+            conditions.append(Proposal.answer_published_at.is_(None))
+        elif state:
+            conditions += [Proposal.state == state, Proposal.answer_published_at.is_not(None)]
+    if category is not None:  # a category finds its subcategories' proposals too
+        ids = {category} | {each.id for each in component.process.categories
+                            if each.parent_id == category}
+        conditions.append(Proposal.category_id.in_(ids))
+    if scope is not None:
+        conditions.append(Proposal.scope_id == scope)
+    if mine and _active(viewer):
+        conditions.append(Proposal.author_id == viewer.id)
+    if q:
+        conditions.append(or_(Proposal.title.icontains(q, autoescape=True),
+                              Proposal.body.icontains(q, autoescape=True)))
+    return conditions
+
+
+def _ordering(order: str, seed: int) -> tuple:
+    latest = (Proposal.published_at.desc(), Proposal.id.desc())
+    if order == "recent":
+        return latest
+    if order == "most_supported":
+        return (Proposal.supports_count.desc(), *latest)
+    if order == "most_commented":
+        return (Proposal.comments_count.desc(), *latest)
+    if order == "most_endorsed":
+        return (Proposal.endorsements_count.desc(), *latest)
+    seed %= SHUFFLE_MODULUS
+    factor = (seed * 2_654_435_761 + 1_013_904_223) % SHUFFLE_MODULUS | 1
+    mixed = (cast(Proposal.id, BigInteger) * factor + seed) % SHUFFLE_MODULUS
+    return ((mixed * mixed + seed) % SHUFFLE_MODULUS, Proposal.id)
+
+
+def list_proposals(component, *, viewer=None, state: str = "", category: int | None = None,
+                   scope: int | None = None, mine: bool = False, q: str = "",
+                   order: str = "random", seed: int = 0, page: int = 1,
+                   per_page: int = 20) -> tuple[int, list[Proposal], int, int]:
+    """(total, the page's proposals, the page shown, the number of pages). Drafts and hidden
+    proposals are never listed; authors, categories and scopes come in the same query.
+
+    Two queries: the page's ids with the total (one pass over the matching rows, narrow rows
+    sorted), then those proposals joined with what the cards show. A page past the end shows
+    the last one (two queries more).
+    """
+    conditions = _list_conditions(component, viewer=viewer, state=state, category=category,
+                                  scope=scope, mine=mine, q=q)
+    ordering = _ordering(order, seed)
+
+    def page_ids(number: int) -> list:
+        return db.session.execute(
+            select(Proposal.id, func.count().over()).where(*conditions).order_by(*ordering)
+            .limit(per_page).offset((number - 1) * per_page)
+        ).all()
+
+    page = max(page, 1)
+    chosen = page_ids(page)
+    if chosen:
+        total = chosen[0][1]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(Proposal).where(*conditions))
+        if total and page > 1:
+            page = -(-total // per_page)
+            chosen = page_ids(page)
+    pages = max(1, -(-total // per_page))
+    ids = [proposal_id for proposal_id, _total in chosen]
+    found = {proposal.id: proposal for proposal in db.session.scalars(
+        select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
+    return total, [found[i] for i in ids if i in found], min(page, pages), pages
+
+
+# --- staff: answers, valuators, official proposals, export -------------------------------
+
+# The largest cost the database's integer column holds.
+MAX_COST = 2**31 - 1
+# The largest id the database's integer columns hold: a larger one matches nothing.
+MAX_ID = 2**31 - 1
+OFFICIAL_BODY_LENGTH = 10_000
+BULK_ACTIONS = ("publish_answers", "assign_valuator", "unassign_valuator")
+EXPORT_COLUMNS = (
+    "id", "title", "body", "language", "author", "category", "scope", "address", "state",
+    "answer_published", "withdrawn", "hidden", "supports", "endorsements", "comments",
+    "valuator", "created_at", "published_at", "answered_at", "answer_published_at", "cost",
+    "url",
+)  # then the answer in each language: answer_en, answer_es...
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_valuator(user, process) -> bool:
+    return role_in(user, process) == Role.VALUATOR
+
+
+def can_enter_proposals_admin(user, process) -> bool:
+    """Who reaches the proposals back office at all: the process admins and admins, and the
+    process's valuators, who see there only the proposals assigned to them."""
+    return can_admin_process(user, process) or is_valuator(user, process)
+
+
+def can_manage_proposals(user, component) -> bool:
+    """Publishing answers, assigning valuators, official proposals and exports."""
+    return can_admin_process(user, component.process)
+
+
+def can_answer(user, proposal: Proposal) -> bool:
+    """The process admins and admins answer every proposal; a valuator of the process, only
+    those assigned to them (Decidim's rule)."""
+    process = proposal.component.process
+    if can_admin_process(user, process):
+        return True
+    return (is_valuator(user, process) and proposal.valuator_id is not None
+            and proposal.valuator_id == user.id)
+
+
+def valuators_of(process) -> list[User]:
+    """The valuators of a process, by name."""
+    return db.session.scalars(
+        select(User).join(ProcessRole, ProcessRole.user_id == User.id)
+        .where(ProcessRole.process_id == process.id, ProcessRole.role == Role.VALUATOR)
+        .order_by(func.lower(User.name), User.id)
+    ).all()
+
+
+def _has_text(html: str) -> bool:
+    return bool(Markup(html).striptags().strip())  # noqa: S704 - only stripped, never shown
+
+
+def _checked_cost(cost) -> int:
+    if cost is None:
+        raise DomainError(_("Give the cost of an accepted proposal."), field="cost")
+    if isinstance(cost, bool) or not isinstance(cost, int):
+        raise DomainError(_("Enter a whole number, without decimals."), field="cost")
+    if cost < 0:
+        raise DomainError(_("The cost cannot be negative."), field="cost")
+    if cost > MAX_COST:
+        raise DomainError(_("The cost can be at most %(max)s.", max=format_decimal(MAX_COST)),
+                          field="cost")
+    return cost
+
+
+def _announce_answer(actor, proposal: Proposal) -> None:
+    """Tell the author and the followers; `notify` leaves out the actor and repeated people."""
+    notify_followers("proposal_answered", proposal, actor=actor,
+                     also=[proposal.author] if proposal.author else [], state=proposal.state)
+
+
+def answer_proposal(actor, proposal: Proposal, *, state: str, answer: dict,
+                    cost: int | None = None, cost_report: dict | None = None,
+                    execution_period: dict | None = None) -> Proposal:
+    """Write (or change) the answer: evaluating, accepted or rejected (with a text).
+
+    The cost, its report and the execution period belong to accepted proposals, when the
+    active phase answers with costs. The answer is public at once when the phase publishes
+    answers immediately, else once `publish_answers` runs; an answer already public stays
+    public, and its followers hear again when the state changes.
+    """
+    settings = component_settings(proposal.component)
+    if not settings["answers_enabled"]:
+        raise DomainError(_("Answers are switched off in the settings of this component."))
+    if actor is not None and not can_answer(actor, proposal):
+        raise DomainError(_("Only the admins of the process and the valuator assigned to this "
+                            "proposal can answer it."))
+    if not proposal.is_published:
+        raise DomainError(_("A draft cannot be answered."))
+    if proposal.is_withdrawn:
+        raise DomainError(_("This proposal was withdrawn by its author: it cannot be answered."))
+    if state not in STATES:
+        raise DomainError(_("Choose a state: evaluating, accepted or rejected."), field="state")
+    answer = sanitize_translated(answer or {})
+    if state == "rejected" and not any(_has_text(text) for text in answer.values()):
+        raise DomainError(_("Say why the proposal is rejected."), field="answer")
+    with_costs = settings["answers_with_costs"]
+    if not with_costs and (cost is not None or cost_report or execution_period):
+        raise DomainError(_("Answers in this phase have no cost."), field="cost")
+
+    previous_state = proposal.state
+    proposal.state, proposal.answer, proposal.answered_at = state, answer, utcnow()
+    if state == "accepted" and with_costs:
+        proposal.cost = _checked_cost(cost)
+        proposal.cost_report = sanitize_translated(cost_report or {})
+        proposal.execution_period = sanitize_translated(execution_period or {})
+    elif state != "accepted":  # a cost belongs to an accepted proposal only
+        proposal.cost, proposal.cost_report, proposal.execution_period = None, {}, {}
+    publish = (proposal.answer_published_at is None
+               and settings["publish_answers_immediately"])
+    if publish:
+        proposal.answer_published_at = utcnow()
+    db.session.flush()
+    record_action(actor, "answer", proposal, process_id=proposal.component.process_id,
+                  details={"state": state, "published": proposal.answer_published_at
+                           is not None})
+    if publish or (proposal.answer_published_at is not None and state != previous_state):
+        _announce_answer(actor, proposal)
+    return proposal
+
+
+def publish_answers(actor, proposals) -> int:
+    """Make the answers of these proposals public (those not answered or already public are
+    left alone); each author and follower hears once per proposal. Returns how many."""
+    waiting = [proposal for proposal in proposals
+               if proposal.state is not None and proposal.answer_published_at is None]
+    if not waiting:
+        raise DomainError(_("None of the chosen proposals has an answer waiting to be "
+                            "published."), field="proposal_ids")
+    for proposal in waiting:
+        proposal.answer_published_at = utcnow()
+        record_action(actor, "publish_answer", proposal,
+                      process_id=proposal.component.process_id,
+                      details={"state": proposal.state})
+    db.session.flush()
+    for proposal in waiting:
+        _announce_answer(actor, proposal)
+    return len(waiting)
+
+
+def _same_process(proposals) -> Process:
+    if not proposals:
+        raise DomainError(_("Choose at least one proposal."), field="proposal_ids")
+    process = proposals[0].component.process
+    if any(proposal.component.process_id != process.id for proposal in proposals):
+        raise DomainError(_("Choose proposals of one process."), field="proposal_ids")
+    return process
+
+
+def assign_valuator(actor, proposals, valuator: User | None) -> int:
+    """The valuator (who must hold the valuator role in the process) answers these."""
+    process = _same_process(proposals)
+    if valuator is None or not is_valuator(valuator, process):
+        raise DomainError(_("Choose a valuator of this process."), field="valuator_id")
+    for proposal in proposals:
+        proposal.valuator_id = valuator.id
+        record_action(actor, "assign_valuator", proposal, process_id=process.id,
+                      details={"valuator_id": valuator.id})
+    db.session.flush()
+    return len(proposals)
+
+
+def unassign_valuator(actor, proposals) -> int:
+    process = _same_process(proposals)
+    for proposal in proposals:
+        if proposal.valuator_id is not None:
+            record_action(actor, "unassign_valuator", proposal, process_id=process.id,
+                          details={"valuator_id": proposal.valuator_id})
+        proposal.valuator_id = None
+    db.session.flush()
+    return len(proposals)
+
+
+def apply_bulk_action(actor, component, *, action: str, proposal_ids, valuator_id=None) -> int:
+    """One of BULK_ACTIONS on the chosen published proposals of `component`: an id of another
+    component (or a draft) refuses the whole action. Returns how many proposals changed."""
+    if action not in BULK_ACTIONS:
+        raise DomainError(_("Choose an action."), field="action")
+    ids = set(proposal_ids or ())
+    if not ids:
+        raise DomainError(_("Choose at least one proposal."), field="proposal_ids")
+    found = db.session.scalars(
+        select(Proposal).where(Proposal.id.in_([i for i in ids if 0 < i <= MAX_ID]),
+                               Proposal.component_id == component.id,
+                               Proposal.published_at.is_not(None))
+        .order_by(Proposal.id)
+    ).all()
+    if len(found) != len(ids):
+        raise DomainError(_("Choose proposals of this component only."), field="proposal_ids")
+    if action == "publish_answers":
+        return publish_answers(actor, found)
+    if action == "unassign_valuator":
+        return unassign_valuator(actor, found)
+    valuator = db.session.get(User, valuator_id) if valuator_id and 0 < valuator_id <= MAX_ID \
+        else None
+    return assign_valuator(actor, found, valuator)
+
+
+def create_official_proposal(actor, component, *, title: str, body: str,
+                             category_id: int | None = None, scope_id: int | None = None,
+                             address: str = "", locale: str | None = None) -> Proposal:
+    """A proposal of the council (no author, marked official), published at once."""
+    if not component_settings(component)["official_proposals_enabled"]:
+        raise DomainError(_("Official proposals are switched off in the settings of this "
+                            "component."))
+    title, body, address = title.strip(), body.strip(), (address or "").strip()
+    shortest, longest = TITLE_LENGTH
+    if not shortest <= len(title) <= longest:
+        raise DomainError(_("Use between %(min)d and %(max)d characters.", min=shortest,
+                            max=longest), field="title")
+    if not body:
+        raise DomainError(_("Fill in this field."), field="body")
+    if len(body) > OFFICIAL_BODY_LENGTH:
+        raise DomainError(_("Use at most %(max)d characters.", max=OFFICIAL_BODY_LENGTH),
+                          field="body")
+    if len(address) > ADDRESS_MAX_LENGTH:
+        raise DomainError(_("Use at most %(max)d characters.", max=ADDRESS_MAX_LENGTH),
+                          field="address")
+    if category_id is not None:
+        category = db.session.get(Category, category_id) if 0 < category_id <= MAX_ID else None
+        if category is None or category.process_id != component.process_id:
+            raise DomainError(_("Choose a category of this process."), field="category_id")
+    if scope_id is not None and (not 0 < scope_id <= MAX_ID
+                                 or db.session.get(Scope, scope_id) is None):
+        raise DomainError(_("Choose one of the scopes."), field="scope_id")
+    if locale not in available_locales():
+        locale = actor.locale if actor is not None and actor.locale in available_locales() \
+            else default_locale()
+    proposal = Proposal(component_id=component.id, author_id=None, official=True, title=title,
+                        body=body, locale=locale, category_id=category_id, scope_id=scope_id,
+                        address=address, published_at=utcnow())
+    db.session.add(proposal)
+    db.session.flush()
+    record_action(actor, "create", proposal, process_id=component.process_id,
+                  details={"official": True})
+    return proposal
+
+
+def _iso(moment) -> str:
+    return moment.isoformat(timespec="seconds") + "Z" if moment is not None else ""
+
+
+def _plain(html: str) -> str:
+    return Markup(html or "").striptags()  # noqa: S704 - only stripped, never shown
+
+
+def export_rows(component) -> list[dict]:
+    """The published proposals of a component for staff (the manifest's `export` hook):
+    the internal state and whether it is public, the answer in each language as plain text.
+    Two queries, whatever the number of proposals."""
+    proposals = db.session.scalars(
+        select(Proposal)
+        .where(Proposal.component_id == component.id, Proposal.published_at.is_not(None))
+        .options(selectinload(Proposal.valuator))
+        .order_by(Proposal.id)
+    ).all()
+    locales = available_locales()
+    rows = []  # the keys in the order of export_columns()
+    for proposal in proposals:
+        row = {
+            "id": proposal.id,
+            "title": proposal.title,
+            "body": proposal.body,
+            "language": proposal.locale,
+            "author": "official" if proposal.official or proposal.author is None
+            else proposal.author.nickname,
+            "category": translate(proposal.category.name) if proposal.category else "",
+            "scope": translate(proposal.scope.name) if proposal.scope else "",
+            "address": proposal.address,
+            "state": proposal.state or "not_answered",
+            "answer_published": proposal.answer_published_at is not None,
+            "withdrawn": proposal.is_withdrawn,
+            "hidden": proposal.is_hidden,
+            "supports": proposal.supports_count,
+            "endorsements": proposal.endorsements_count,
+            "comments": proposal.comments_count,
+            "valuator": proposal.valuator.nickname if proposal.valuator else "",
+            "created_at": _iso(proposal.created_at),
+            "published_at": _iso(proposal.published_at),
+            "answered_at": _iso(proposal.answered_at),
+            "answer_published_at": _iso(proposal.answer_published_at),
+            "cost": proposal.cost,
+            "url": resource_url(proposal, external=True),
+        }
+        for code in locales:
+            row[f"answer_{code}"] = _plain((proposal.answer or {}).get(code, ""))
+        rows.append(row)
+    return rows
+
+
+def spreadsheet_safe(value):
+    """A text cell a spreadsheet would run as a formula gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_columns() -> list[str]:
+    return [*EXPORT_COLUMNS, *(f"answer_{code}" for code in available_locales())]
+
+
+def rows_as_csv(rows: list[dict]) -> str:
+    """The export as CSV, safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=export_columns(), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Reports, hiding, blocking, and the moderators' queue."""

@@ -1,0 +1,1 @@
+"""Follows and notifications: who wants to hear about what, and what they were told."""
