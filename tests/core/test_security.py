@@ -89,8 +89,11 @@ def samples(monkeypatch, db, admin, create_user, create_process, create_phase, c
     for name, value in values.items():
         monkeypatch.setitem(SAMPLES, name, str(value))
     # Moderation: a reported debate (report, hide, dismiss), a hidden one (unhide), the holder
-    # reported (block, dismiss), and a blocked participant (unblock).
-    debates = create_component(process, manifest_name="debates")
+    # reported (block, dismiss), and a blocked participant (unblock). In a process of its own:
+    # a resident's debate is participation, and the sample process must stay deletable.
+    debates_process = create_process(slug="sample-debates")
+    create_phase(debates_process, active=True)
+    debates = create_component(debates_process, manifest_name="debates")
     reported = Debate(component_id=debates.id, author_id=holder.id, title={"en": "Sample"})
     hidden = Debate(component_id=debates.id, author_id=holder.id, title={"en": "Hidden"},
                     hidden_at=utcnow())
@@ -106,7 +109,7 @@ def samples(monkeypatch, db, admin, create_user, create_process, create_phase, c
         monkeypatch.setitem(SAMPLES, name, str(value))
     # Debates: residents may start one in the active phase; an official debate (its page,
     # closing, the back office) and one of the admin's own (edited on the public side).
-    active = next(phase for phase in process.phases if phase.active)
+    active = next(phase for phase in debates_process.phases if phase.active)
     debates.phase_settings = {str(active.id): {"creation_enabled": True}}
     official = Debate(component_id=debates.id, official=True, title={"en": "Official sample"},
                       description={"en": "<p>Its text.</p>"})
@@ -114,8 +117,8 @@ def samples(monkeypatch, db, admin, create_user, create_process, create_phase, c
                     title={"es": "Un debate de prueba"}, description={"es": "Su texto."})
     db.session.add_all([official, admins])
     db.session.commit()
-    for name, value in {"component_id:debates": debates.id, "debate_id": official.id,
-                        "own_debate_id": admins.id}.items():
+    for name, value in {"component_id:debates": debates.id, "slug:debates": debates_process.slug,
+                        "debate_id": official.id, "own_debate_id": admins.id}.items():
         monkeypatch.setitem(SAMPLES, name, str(value))
     # Proposals: a component of the kind (its URLs take it and its process, see path_values)
     # and a proposal answered by staff, its answer waiting to be published. In a process of
@@ -192,7 +195,7 @@ def path_values(rule, user: User) -> list[dict]:
                                                       "h": user.password_hash[-16:]})}],
         "moderation.report_user": [{"nickname": user.nickname}],
         "moderation_admin.unhide": [{"resource_id": SAMPLES.get("hidden_resource_id")}],
-        "debates.edit": [{"slug": "sample", "component_id": SAMPLES.get("component_id:debates"),
+        "debates.edit": [{"slug": SAMPLES.get("slug:debates"), "component_id": SAMPLES.get("component_id:debates"),
                           "debate_id": SAMPLES.get("own_debate_id")}],
         "moderation_admin.unblock": [{"user_id": SAMPLES.get("blocked_user_id")}],
         "notifications.unsubscribe": [{"token": make_token("unsubscribe", {"u": user.id})},
