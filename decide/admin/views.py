@@ -88,15 +88,24 @@ def administered_processes() -> list[Process]:
     return db.session.scalars(query).all()
 
 
-def process_counts(process: Process) -> dict[str, int]:
-    """What each component's manifest `stats` hook reports, summed per label."""
-    registered = manifests()
+def component_counts(processes: list[Process]) -> dict[int, dict]:
+    """What the manifests' `stats` hooks report, per component: one call per kind."""
+    by_kind: dict[str, list] = {}
+    for process in processes:
+        for component in process.components:
+            by_kind.setdefault(component.manifest_name, []).append(component)
+    counts: dict[int, dict] = {}
+    for name, manifest in manifests().items():  # a kind no longer installed counts nothing
+        if name in by_kind:
+            counts.update(manifest.stats(by_kind[name]))
+    return counts
+
+
+def process_counts(process: Process, counts: dict[int, dict]) -> dict[str, int]:
+    """The counts of the process's components, summed per label."""
     totals: dict[str, int] = {}
     for component in process.components:
-        manifest = registered.get(component.manifest_name)
-        if manifest is None:  # a kind no longer installed
-            continue
-        for label, number in manifest.stats(component).items():
+        for label, number in counts.get(component.id, {}).items():
             totals[str(label)] = totals.get(str(label), 0) + number
     return totals
 
@@ -105,15 +114,19 @@ def process_counts(process: Process) -> dict[str, int]:
 @staff_required
 def dashboard():
     today = today_here()
+    processes = administered_processes()
+    counts = component_counts(processes)
     rows = [
-        (process, process_status(process, today), active_phase(process), process_counts(process))
-        for process in administered_processes()
+        (process, process_status(process, today), active_phase(process),
+         process_counts(process, counts))
+        for process in processes
     ]
     published = db.session.scalar(
         select(func.count(Process.id)).where(Process.published_at.is_not(None))
     )
+    tasks = [task for manifest in manifests().values() for task in manifest.tasks(current_user)]
     return render_template("admin/dashboard.html", rows=rows, participants=count_users(),
-                           published=published)
+                           published=published, tasks=tasks)
 
 
 # --- the action log -----------------------------------------------------------------------

@@ -63,11 +63,24 @@ class CommentRules:
     alignment: bool = False  # comments may say in favour / against / neutral
 
 
+@dataclass(frozen=True)
+class Task:
+    """Work waiting for a staff member, listed on their back-office dashboard."""
+
+    label: str
+    url: str
+    count: int
+
+
+def _no_tasks(user) -> list:
+    return []
+
+
 def _no_participation(component) -> bool:
     return False
 
 
-def _empty(component) -> dict:
+def _no_stats(components) -> dict:
     return {}
 
 
@@ -83,7 +96,12 @@ class Manifest:
     # Actions that a component can require verification for (issue: verification).
     actions: tuple[str, ...] = ()
     summary: Callable[[Any], str] = lambda component: ""  # noqa: E731 - the line on the process page
-    stats: Callable[[Any], dict] = _empty  # dashboard counts: {lazy label: number}
+    # Dashboard counts of all the components of the kind it lists, in a fixed number of
+    # queries: {component id: {lazy label: number}}.
+    stats: Callable[[list], dict[int, dict]] = _no_stats
+    # What waits for this staff member in every component of the kind, in a fixed number of
+    # queries: [Task], shown on their dashboard.
+    tasks: Callable[[Any], list[Task]] = _no_tasks
     has_participation: Callable[[Any], bool] = _no_participation  # blocks deletion when True
     seed: Callable[[Any], None] | None = None  # demo data
     export: Callable[[Any], list[dict]] | None = None

@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from flask_babel import lazy_gettext as _l
 
+from decide.admin.views import component_counts
 from decide.admin.views import process_counts
 from decide.spaces.models import Role
 from tests.conftest import STAFF_PASSWORD
@@ -34,9 +35,10 @@ def counting_pages(app, monkeypatch):
     """The pages manifest with a stats hook that reports what each component's settings say."""
     registry = dict(app.extensions["decide.components"])
 
-    def stats(component):
-        return {_l("Proposals"): component.settings.get("proposals", 0),
-                _l("Comments"): component.settings.get("comments", 0)}
+    def stats(components):
+        return {component.id: {_l("Proposals"): component.settings.get("proposals", 0),
+                               _l("Comments"): component.settings.get("comments", 0)}
+                for component in components}
 
     registry["pages"] = dataclasses.replace(registry["pages"], stats=stats)
     monkeypatch.setitem(app.extensions, "decide.components", registry)
@@ -66,7 +68,8 @@ def test_process_counts_skip_kinds_no_longer_installed(app, db, create_process,
     create_component(process, settings={"proposals": 2})
     create_component(process, manifest_name="surveys")
 
-    assert process_counts(process) == {"Proposals": 2, "Comments": 0}
+    assert process_counts(process, component_counts([process])) == {"Proposals": 2,
+                                                                    "Comments": 0}
 
 
 def test_the_pages_component_reports_no_counts(client, admin, login, create_process,

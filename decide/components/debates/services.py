@@ -378,8 +378,14 @@ def summary(component) -> str:
     return ngettext("%(num)d debate", "%(num)d debates", count)
 
 
-def stats(component) -> dict:
-    return {_l("Debates"): count_debates(component)}
+def stats(components) -> dict[int, dict]:
+    ids = [component.id for component in components]
+    counts = dict(db.session.execute(
+        select(Debate.component_id, func.count(Debate.id))
+        .where(Debate.component_id.in_(ids), Resource.hidden_at.is_(None))
+        .group_by(Debate.component_id)
+    ).all())
+    return {id_: {_l("Debates"): counts.get(id_, 0)} for id_ in ids}
 
 
 def has_participation(component) -> bool:

@@ -4,21 +4,32 @@ The settings and their defaults are Decidim's (decidim-proposals `component.rb`)
 """
 
 from flask import g
+from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy import and_
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from decide.components import CommentRules
 from decide.components import Manifest
 from decide.components import Setting
+from decide.components import Task
 from decide.components.proposals.admin import bp as admin_bp
 from decide.components.proposals.models import Endorsement
 from decide.components.proposals.models import Proposal
 from decide.components.proposals.models import Support
 from decide.components.proposals.services import export_rows
 from decide.components.proposals.views import bp
+from decide.core.i18n import translate
 from decide.extensions import db
+from decide.spaces.models import Component
+from decide.spaces.models import Process
+from decide.spaces.models import ProcessRole
+from decide.spaces.models import Role
 from decide.spaces.services import component_settings
 
 SETTINGS = (
@@ -73,12 +84,6 @@ PHASE_SETTINGS = (
 )
 
 
-def _listed(component):
-    """What residents can count: published, not hidden (withdrawn ones stay visible)."""
-    return (Proposal.component_id == component.id, Proposal.published_at.is_not(None),
-            Proposal.hidden_at.is_(None))
-
-
 def _counts_of_process(process) -> dict[int, int]:
     """The published proposals of every proposals component of the process, in one query,
     kept for the request (the process page asks each component for its summary)."""
@@ -99,18 +104,61 @@ def _summary(component) -> str:
     return ngettext("%(num)d proposal", "%(num)d proposals", number)
 
 
-def _stats(component) -> dict:
-    proposals = db.session.scalar(select(func.count(Proposal.id)).where(*_listed(component)))
-    supports = db.session.scalar(
-        select(func.count(Support.id)).join(Proposal, Proposal.id == Support.proposal_id)
-        .where(Proposal.component_id == component.id)
+def _stats(components) -> dict[int, dict]:
+    ids = [component.id for component in components]
+
+    def per_component(query) -> dict[int, int]:
+        return dict(db.session.execute(
+            query.where(Proposal.component_id.in_(ids)).group_by(Proposal.component_id)
+        ).all())
+
+    proposals = per_component(
+        select(Proposal.component_id, func.count(Proposal.id))
+        .where(Proposal.published_at.is_not(None), Proposal.hidden_at.is_(None)))
+    supports = per_component(
+        select(Proposal.component_id, func.count(Support.id))
+        .join(Proposal, Proposal.id == Support.proposal_id))
+    endorsements = per_component(
+        select(Proposal.component_id, func.count(Endorsement.id))
+        .join(Proposal, Proposal.id == Endorsement.proposal_id))
+    return {id_: {_l("Proposals"): proposals.get(id_, 0), _l("Supports"): supports.get(id_, 0),
+                  _l("Endorsements"): endorsements.get(id_, 0)} for id_ in ids}
+
+
+def _tasks(user) -> list[Task]:
+    """Published proposals without an answer, per component: all of them in the processes
+    the user administers, and those assigned to them as a valuator."""
+    waiting = (
+        select(Proposal.component_id, func.count(Proposal.id).label("count"))
+        .where(Proposal.published_at.is_not(None), Proposal.hidden_at.is_(None),
+               Proposal.withdrawn_at.is_(None), Proposal.answered_at.is_(None))
+        .group_by(Proposal.component_id)
     )
-    endorsements = db.session.scalar(
-        select(func.count(Endorsement.id)).join(Proposal, Proposal.id == Endorsement.proposal_id)
-        .where(Proposal.component_id == component.id)
+    if not user.admin:
+        def processes(role):
+            return select(ProcessRole.process_id).where(ProcessRole.user_id == user.id,
+                                                        ProcessRole.role == role)
+
+        waiting = waiting.join(Component, Component.id == Proposal.component_id).where(
+            or_(Component.process_id.in_(processes(Role.PROCESS_ADMIN)),
+                and_(Proposal.valuator_id == user.id,
+                     Component.process_id.in_(processes(Role.VALUATOR)))))
+    waiting = waiting.subquery()
+    query = (
+        select(Component, waiting.c.count)
+        .join(waiting, waiting.c.component_id == Component.id)
+        .join(Component.process)
+        .options(contains_eager(Component.process))
+        .order_by(Process.start_date.desc(), Process.id, Component.weight, Component.id)
     )
-    return {_l("Proposals"): proposals, _l("Supports"): supports,
-            _l("Endorsements"): endorsements}
+    return [
+        Task(_("Proposals waiting for an answer in %(process)s: %(component)s",
+               process=translate(component.process.title), component=translate(component.name)),
+             url_for("proposals_admin.index", slug=component.process.slug,
+                     component_id=component.id),
+             count)
+        for component, count in db.session.execute(query).all()
+    ]
 
 
 def _has_participation(component) -> bool:
@@ -144,6 +192,7 @@ manifest = Manifest(
     actions=("create", "support", "comment"),
     summary=_summary,
     stats=_stats,
+    tasks=_tasks,
     has_participation=_has_participation,
     seed=None,  # the demo city writes its proposals (decide/demo)
     export=export_rows,  # the staff export (CSV and JSON in the back office)

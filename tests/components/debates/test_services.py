@@ -362,7 +362,8 @@ def test_summary_stats_and_participation(db, component, create_debate, resident,
     create_debate()
     create_debate(hidden_at=now())
     assert manifest.summary(component) == "2 debates"
-    assert {str(k): v for k, v in manifest.stats(component).items()} == {"Debates": 2}
+    assert {str(k): v for k, v in manifest.stats([component])[component.id].items()} == {
+        "Debates": 2}
     assert not manifest.has_participation(component)  # only the council's debates
     official = create_debate()
     add_comment(db, official, resident)

@@ -551,7 +551,8 @@ def test_manifest_hooks(app, db, component, resident, make_proposal, configure):
     make_proposal(hidden_at=utcnow())
     with app.test_request_context():
         assert manifest.summary(component) == "2 proposals"
-    stats = {str(label): number for label, number in manifest.stats(component).items()}
+    stats = {str(label): number
+             for label, number in manifest.stats([component])[component.id].items()}
     assert stats == {"Proposals": 2, "Supports": 0, "Endorsements": 0}
     proposal = make_proposal(body="Wooden benches under the trees.")
     assert "Wooden benches" in manifest.search_text(proposal)
