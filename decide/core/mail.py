@@ -45,16 +45,21 @@ def public_url_for(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def queue_email(user: User, subject, template: str, to_address: str | None = None, **context):
-    """Render `email/<template>.{txt,html}` in the user's language and add it to the outbox."""
+def queue_email(user: User, subject, template: str, to_address: str | None = None,
+                unsubscribe: str | None = None, **context):
+    """Render `email/<template>.{txt,html}` in the user's language and add it to the outbox.
+
+    `unsubscribe`: a signed one-click address, shown in the message and sent in its headers.
+    """
     with force_locale(user.locale):
-        context.update(user=user, organization=current_organization())
+        context.update(user=user, organization=current_organization(), unsubscribe=unsubscribe)
         message = OutboxMessage(
             user_id=user.id,
             to_address=to_address or user.email,
             subject=str(subject),
             text_body=render_template(f"email/{template}.txt", **context),
             html_body=render_template(f"email/{template}.html", **context),
+            list_unsubscribe=unsubscribe,
         )
     db.session.add(message)
     return message
@@ -66,6 +71,9 @@ def _build_message(outgoing: OutboxMessage) -> EmailMessage:
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = outgoing.to_address
     message["Message-ID"] = make_msgid(domain="decide.local")
+    if outgoing.list_unsubscribe:
+        message["List-Unsubscribe"] = f"<{outgoing.list_unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(outgoing.text_body)
     message.add_alternative(outgoing.html_body, subtype="html")
     return message

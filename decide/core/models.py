@@ -155,6 +155,9 @@ class OutboxMessage(db.Model):
     # Set by the worker that claimed the message; a crashed worker's claim expires.
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Sent as List-Unsubscribe with List-Unsubscribe-Post (RFC 8058), so mail programs offer
+    # their own one-click unsubscribe button.
+    list_unsubscribe: Mapped[str | None] = mapped_column(String(500))
 
 
 class ActionLog(db.Model):

@@ -107,7 +107,9 @@ def preferences():
     return render_form("notifications/preferences.html", form)
 
 
-@bp.route("/notifications/unsubscribe/<token>")
+# A mail program's own unsubscribe button POSTs here without a session (RFC 8058): the signed
+# token is the proof, so there is no form and no CSRF token.
+@bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
 @writes_on_get
 def unsubscribe(token: str):
     try:

@@ -65,6 +65,18 @@ def test_delivery_marks_messages_sent_and_never_sends_twice(app, db, user, mails
     assert len(list(app.config["MAIL_DIR"].glob("*.eml"))) == 2
 
 
+def test_only_a_message_with_an_unsubscribe_address_has_the_list_headers(db, user, mails):
+    queue(user, "Plain")
+    queue_email(user, "News", "core/confirm", link="https://decide.test/x",
+                unsubscribe="https://decide.test/notifications/unsubscribe/abc")
+    db.session.commit()
+
+    plain, news = mails()
+    assert plain["List-Unsubscribe"] is None and plain["List-Unsubscribe-Post"] is None
+    assert news["List-Unsubscribe"] == "<https://decide.test/notifications/unsubscribe/abc>"
+    assert news["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
 def test_a_message_is_a_text_and_html_mail_from_the_configured_sender(db, user, mails):
     queue(user, "Welcome", link="https://decide.test/confirm/xyz")
     db.session.commit()

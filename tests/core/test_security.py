@@ -47,7 +47,11 @@ def _url_rules():
 
 RULES = _url_rules()
 GET_RULES = [rule for rule in RULES if "GET" in rule.methods]
-POST_RULES = [rule for rule in RULES if "POST" in rule.methods]
+# The one-click unsubscribe of RFC 8058 is POSTed by a mail program, without a session: its
+# signed token is the proof (tests/notifications/test_views.py checks a bad token changes
+# nothing).
+TOKEN_POSTS = {"notifications.unsubscribe"}
+POST_RULES = [rule for rule in RULES if "POST" in rule.methods and rule.endpoint not in TOKEN_POSTS]
 
 
 def translated(message: str, locale: str, **values) -> str:
@@ -195,7 +199,8 @@ def path_values(rule, user: User) -> list[dict]:
                                                       "h": user.password_hash[-16:]})}],
         "moderation.report_user": [{"nickname": user.nickname}],
         "moderation_admin.unhide": [{"resource_id": SAMPLES.get("hidden_resource_id")}],
-        "debates.edit": [{"slug": SAMPLES.get("slug:debates"), "component_id": SAMPLES.get("component_id:debates"),
+        "debates.edit": [{"slug": SAMPLES.get("slug:debates"),
+                          "component_id": SAMPLES.get("component_id:debates"),
                           "debate_id": SAMPLES.get("own_debate_id")}],
         "moderation_admin.unblock": [{"user_id": SAMPLES.get("blocked_user_id")}],
         "notifications.unsubscribe": [{"token": make_token("unsubscribe", {"u": user.id})},

@@ -342,6 +342,32 @@ def test_the_unsubscribe_link_of_an_email_works_without_signing_in(app, client, 
     assert client.get(link).status_code == 200  # a second click says the same
 
 
+def test_the_mail_programs_one_click_unsubscribe_works_without_a_session(app, db, user,
+                                                                         create_proposal, mails):
+    services.notify("debate_closed", [user], resource=create_proposal(title="Night buses"))
+    db.session.commit()
+
+    [message] = mails()
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    address = re.fullmatch(r"<https://decide\.test(/notifications/unsubscribe/\S+)>",
+                           message["List-Unsubscribe"]).group(1)
+    # What RFC 8058 says a mail program sends: a POST without cookies or CSRF token.
+    response = app.test_client().post(address, data={"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200
+    db.session.refresh(user)
+    assert user.notifications_email == "none"
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "a.b.c"])
+def test_a_one_click_unsubscribe_with_a_bad_token_changes_nothing(client, db, user, token):
+    response = client.post(f"/notifications/unsubscribe/{token}",
+                           data={"List-Unsubscribe": "One-Click"}, csrf=False)
+    assert response.status_code == 400
+    db.session.refresh(user)
+    assert user.notifications_email == "every"
+
+
 @pytest.mark.parametrize("token", ["not-a-token", "a.b.c", "%00"])
 def test_a_bad_unsubscribe_link_says_so(client, db, user, token):
     response = client.get(f"/notifications/unsubscribe/{token}")
