@@ -4,6 +4,7 @@ Staff rich text is sanitized on save against an allowlist; resident text is neve
 it is escaped, and its links made clickable with rel="nofollow ugc".
 """
 
+import threading
 from functools import partial
 
 import bleach
@@ -31,7 +32,18 @@ def _nofollow(attrs, new=False):
     return attrs
 
 
-_resident_linker = Linker(callbacks=[_nofollow], skip_tags={"pre", "code"})
+# A Linker keeps its parser's state between calls: shared by the threads of a gthread
+# worker, two pages rendering at once got each other's text. One per thread.
+_linkers = threading.local()
+
+
+def _resident_linker() -> Linker:
+    linker = getattr(_linkers, "linker", None)
+    if linker is None:
+        linker = _linkers.linker = Linker(callbacks=[_nofollow], skip_tags={"pre", "code"})
+    return linker
+
+
 _staff_clean = partial(
     bleach.clean,
     tags=ALLOWED_TAGS,
@@ -54,7 +66,7 @@ def sanitize_translated(texts: dict[str, str]) -> dict[str, str]:
 def resident_text(text: str | None) -> Markup:
     """Resident-written text as HTML: escaped, paragraphs kept, links clickable."""
     escaped = str(escape(text or ""))
-    linked = _resident_linker.linkify(escaped)
+    linked = _resident_linker().linkify(escaped)
     paragraphs = [p.replace("\n", "<br>") for p in linked.replace("\r\n", "\n").split("\n\n")]
     return Markup("".join(f"<p>{p}</p>" for p in paragraphs if p.strip()))  # noqa: S704
 

@@ -1,5 +1,7 @@
 """The one HTML sanitizer: staff rich text by allowlist, resident text escaped and linkified."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from decide.core.html import resident_text
@@ -96,3 +98,18 @@ def test_resident_text_filter_escapes_in_a_template(app):
     html = template.render(text="<i>hi</i> https://example.org")
     assert "&lt;i&gt;hi&lt;/i&gt;" in html
     assert 'rel="nofollow ugc"' in html
+
+
+def test_resident_text_in_threads_at_once_gives_each_its_own_text():
+    # gunicorn's gthread workers render pages in threads: a linker shared between them
+    # mixed up, lost or failed on the texts of pages rendered at once.
+    texts = [f"Comment {number} about https://example.org/{number}" for number in range(8)]
+    expected = [str(resident_text(text)) for text in texts]
+
+    def render(number):
+        return [str(resident_text(texts[number])) for _ in range(200)]
+
+    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
+        rendered = list(pool.map(render, range(len(texts))))
+    for number, htmls in enumerate(rendered):
+        assert set(htmls) == {expected[number]}
