@@ -10,6 +10,7 @@ from decide.core.models import Organization
 from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.passwords import hash_password
+from decide.demo.green_streets import load_participation
 from decide.extensions import db
 from decide.spaces.models import Process
 from decide.spaces.models import ProcessRole
@@ -471,3 +472,4 @@ def load_demo() -> None:
     for demo in PROCESSES:
         load_process(actor, demo, scopes, today)
     load_roles(actor, users)
+    load_participation(actor, users)

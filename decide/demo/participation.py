@@ -264,3 +264,8 @@ DEBATE_THREADS = (
     (1, (("javier", "es", -1, "Los comercios del casco antiguo perderán clientes.", None, 2, 2),
          ("laia", "ca", 1, "Durant la prova els comerços van vendre més, no menys.", 0, 5, 0))),
 )
+
+# Maria (a demo account) supports these proposals and follows them, so answers and comments
+# reach her notifications: (proposal title start, ...). She is one of their `supporters`.
+MARIA_FOLLOWS = ("Shaded benches along the riverside walk", "Une piste cyclable protégée",
+                 "Let residents adopt a street tree", "Plant 500 trees in the school")
