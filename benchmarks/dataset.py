@@ -6,8 +6,9 @@ answers it falls back to an SQLite file in the run's temporary directory and say
 
 `generate` fills it: every function in STEPS adds one part of the city with a fixed random
 seed, inserting rows in bulk, and records in `facts` what the benchmark targets need in
-their paths (a nickname now; a process slug or a proposal id once those exist). A later
-issue adds its part with one function and one line in STEPS.
+their paths (a nickname, a process slug, a component and a proposal id) and what their
+pages must then show (how many proposals a search finds, in which order). A later issue
+adds its part with one function and one line in STEPS.
 """
 
 import os
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import psycopg
 from sqlalchemy import func
@@ -178,6 +180,9 @@ WORDS = (
     "market", "square", "fountain", "garden", "playground", "lights", "bus", "stop", "shade",
     "river", "path", "neighbourhood", "safer", "greener", "quieter", "wider", "new", "more",
 )
+# What the search target looks for: two words side by side, in a few percent of the
+# proposals (any one word alone is in most of them).
+SEARCH = "bike lane"
 
 
 def _sentence(rng: random.Random, words: int) -> str:
@@ -233,6 +238,15 @@ def add_proposals(rng: random.Random, sizes: Sizes, facts: dict) -> None:
     facts["proposals_component"] = component.id
     facts["thread_proposal"] = first
     facts["proposals"] = sizes.proposals
+    facts["thread"] = sizes.thread
+    # What the list shows for the search sorted by supports (ties: the latest first), so
+    # the benchmark can tell a working search from a page that ignores it.
+    found = [row for row in proposals
+             if SEARCH in row["title"].lower() or SEARCH in row["body"].lower()]
+    found.sort(key=lambda row: (row["supports_count"], row["published_at"], row["id"]),
+               reverse=True)
+    facts["search"] = quote_plus(SEARCH)
+    facts["search_ids"] = [row["id"] for row in found]
 
     first_comment = first + sizes.proposals
     rows, comments = [], []
@@ -243,6 +257,8 @@ def add_proposals(rng: random.Random, sizes: Sizes, facts: dict) -> None:
         if parent is not None and depths[parent] >= 3:
             parent = None
         depths[comment_id] = 0 if parent is None else depths[parent] + 1
+        if parent is not None:  # a comment counts its direct replies, as the service does
+            rows[parent - first_comment]["comments_count"] += 1
         rows.append({"id": comment_id, "kind": "comment", "component_id": component.id,
                      "author_id": rng.choice(authors), "comments_count": 0,
                      "created_at": EPOCH + timedelta(minutes=number)})
@@ -251,6 +267,7 @@ def add_proposals(rng: random.Random, sizes: Sizes, facts: dict) -> None:
                          "locale": "en", "alignment": rng.choice((-1, 0, 1)),
                          "up_votes": rng.randrange(20), "down_votes": rng.randrange(5)})
     _resources(rows, comments, Comment)
+    facts["thread_parents"] = len({row["parent_id"] for row in comments} - {None})
     db.session.execute(text("UPDATE resources SET comments_count = :n WHERE id = :id"),
                        {"n": sizes.thread, "id": first})
     if db.engine.dialect.name == "postgresql":

@@ -1,13 +1,16 @@
 """A small HTTP load generator, used when wrk is not installed.
 
-    python benchmarks/loadgen.py URL --requests 2000 --concurrency 8 --warmup 200
+    python benchmarks/loadgen.py URL --requests 2000 --concurrency 8 --warmup 200 \
+        --max-seconds 15
 
 Runs as its own process (run.py starts it), so its work does not share a Python
 interpreter with anything it measures. Each of `concurrency` threads keeps one
 http.client connection open (keep-alive; it reconnects when the server closes) and takes
-requests from a shared counter until `requests` have been sent. The warm-up requests are
-sent the same way and not recorded. Prints one JSON object on stdout: requests, errors,
-seconds, requests_per_second and the latency percentiles in milliseconds.
+requests from a shared counter until `requests` have been sent, or until `max-seconds`
+have passed (then no new request starts; those under way finish and count). The warm-up
+requests are sent the same way, for at most a fifth of that time, and not recorded.
+Prints one JSON object on stdout: requests, errors, seconds, requests_per_second and the
+latency percentiles in milliseconds.
 """
 
 import argparse
@@ -33,7 +36,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 class Run:
-    def __init__(self, url: str, total: int):
+    def __init__(self, url: str, total: int, max_seconds: float = 0.0):
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
@@ -41,6 +44,8 @@ class Run:
         if parts.query:
             self.path += "?" + parts.query
         self.total = total
+        self.max_seconds = max_seconds
+        self.deadline = float("inf")
         self.counter = itertools.count()
         self.latencies: list[float] = []
         self.statuses: Counter = Counter()
@@ -53,6 +58,8 @@ class Run:
         try:
             while next(self.counter) < self.total:
                 start = time.perf_counter()
+                if start >= self.deadline:
+                    break
                 try:
                     connection.request("GET", self.path, headers=HEADERS)
                     response = connection.getresponse()
@@ -72,6 +79,8 @@ class Run:
     def start(self, concurrency: int) -> float:
         threads = [threading.Thread(target=self.worker) for _ in range(concurrency)]
         start = time.perf_counter()
+        if self.max_seconds:
+            self.deadline = start + self.max_seconds
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -79,10 +88,11 @@ class Run:
         return time.perf_counter() - start
 
 
-def measure(url: str, requests: int, concurrency: int, warmup: int) -> dict:
+def measure(url: str, requests: int, concurrency: int, warmup: int,
+            max_seconds: float = 0.0) -> dict:
     if warmup:
-        Run(url, warmup).start(concurrency)
-    run = Run(url, requests)
+        Run(url, warmup, max_seconds / 5).start(concurrency)
+    run = Run(url, requests, max_seconds)
     seconds = run.start(concurrency)
     latencies = sorted(run.latencies)
     errors = sum(count for status, count in run.statuses.items() if status != "200")
@@ -105,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=200)
+    parser.add_argument("--max-seconds", type=float, default=0.0,
+                        help="stop starting requests after this long (0: no limit)")
     args = parser.parse_args(argv)
-    result = measure(args.url, args.requests, args.concurrency, args.warmup)
+    result = measure(args.url, args.requests, args.concurrency, args.warmup,
+                     args.max_seconds)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0

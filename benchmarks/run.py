@@ -3,17 +3,19 @@
 One run, start to end (docs/benchmarks.md explains how to read it):
 1. creates a database of its own (PostgreSQL; SQLite only when none answers), runs
    `flask db upgrade` on it and generates a city with a fixed seed (benchmarks/dataset.py);
-2. counts the SQL statements of one request to every Decide page (Flask test client);
+2. requests every Decide page once in-process (Flask test client): counts its SQL
+   statements and checks that it shows what the city holds (20 proposals of 10,000, the
+   search's matches in the order asked for, the 500 comments of the thread);
 3. starts Decide (wsgi:app) and the bare "hello" app (benchmarks/hello.py) under the same
    gunicorn settings, each on a free port of 127.0.0.1;
-4. for every target: warms up, then sends a fixed number of requests at a fixed
-   concurrency from a separate load-generator process (wrk when installed, otherwise
-   benchmarks/loadgen.py);
+4. for every target: warms up, then sends a fixed number of requests (or as many as a
+   time limit allows, for the slow pages) at a fixed concurrency from a separate
+   load-generator process (wrk when installed, otherwise benchmarks/loadgen.py);
 5. prints the table and writes it as JSON to benchmarks/out/latest.json;
 6. stops every process it started, by pid, and drops its database, also on failure or Ctrl-C.
 
 A later issue adds its page with one line in TARGETS (and, if the path needs a new fact such
-as a proposal id, one step in dataset.STEPS).
+as a project id, one step in dataset.STEPS; a check of what the page must show).
 """
 
 import argparse
@@ -22,6 +24,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -43,6 +47,7 @@ from dataset import migrate
 from sqlalchemy import event
 
 from decide import create_app
+from decide.components.proposals.views import PAGE_SIZE
 from decide.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +59,47 @@ WORKERS = 2
 WORKER_CLASS = "gthread"
 THREADS = 4
 WRK_WARMUP_SECONDS = 2
-WRK_MAX_SECONDS = 60
+MAX_SECONDS = 15
+
+
+# --- what a page must show: a 200 with an empty list or a broken search is no measure ----
+
+CARD = re.compile(r'<h2 class="card__title"><a href="[^"]*/proposals/(\d+)"')
+RESULTS = re.compile(r'class="results-count">(\d+) proposals?<')
+COMMENT = re.compile(r'<article id="comment-(\d+)"')
+
+
+def _listed(html: str) -> tuple[int | None, list[int]]:
+    """The total the list announces and the ids of its cards, in order."""
+    total = RESULTS.search(html)
+    return (int(total.group(1)) if total else None), [int(i) for i in CARD.findall(html)]
+
+
+def check_list(html: str, facts: dict) -> str:
+    total, ids = _listed(html)
+    expected = facts["proposals"]
+    if total != expected or len(ids) != min(PAGE_SIZE, expected):
+        raise BenchError(f"the list shows {len(ids)} proposals of {total}, "
+                         f"not {min(PAGE_SIZE, expected)} of {expected}")
+    return f"{len(ids)} of {total} proposals"
+
+
+def check_search(html: str, facts: dict) -> str:
+    total, ids = _listed(html)
+    expected = facts["search_ids"]
+    if total != len(expected) or ids != expected[:PAGE_SIZE]:
+        raise BenchError(f"the search shows {len(ids)} proposals of {total}, not the "
+                         f"{min(PAGE_SIZE, len(expected))} most supported of {len(expected)}")
+    return f"the {len(ids)} most supported of {total} matches"
+
+
+def check_thread(html: str, facts: dict) -> str:
+    shown = set(COMMENT.findall(html))
+    replies = html.count("comment-list--replies")  # one list under each comment replied to
+    if len(shown) != facts["thread"] or replies != facts["thread_parents"]:
+        raise BenchError(f"the thread shows {len(shown)} comments and {replies} lists of "
+                         f"replies, not {facts['thread']} and {facts['thread_parents']}")
+    return f"{len(shown)} comments, {replies} of them with replies"
 
 
 @dataclass(frozen=True)
@@ -62,7 +107,11 @@ class Target:
     name: str
     path: str  # a str.format template filled from the dataset's facts
     server: str = "decide"  # "decide" (wsgi:app) or "hello" (benchmarks/hello.py)
+    # What the page must show (raises BenchError, or says what it found).
+    check: Callable[[str, dict], str] | None = None
 
+
+PROPOSALS = "/processes/{process}/f/{proposals_component}/proposals/"
 
 # The baseline first; every later page is one more line here.
 TARGETS = (
@@ -70,10 +119,10 @@ TARGETS = (
     Target("home", "/"),
     Target("profile", "/profiles/{nickname}"),
     Target("signin", "/signin"),
-    Target("proposals", "/processes/{process}/f/{proposals_component}/proposals/"),
-    Target("proposals-search",
-           "/processes/{process}/f/{proposals_component}/proposals/?q=trees&order=most_supported"),
-    Target("thread", "/processes/{process}/f/{proposals_component}/proposals/{thread_proposal}"),
+    Target("proposals", PROPOSALS, check=check_list),
+    Target("proposals-search", PROPOSALS + "?q={search}&order=most_supported",
+           check=check_search),
+    Target("thread", PROPOSALS + "{thread_proposal}", check=check_thread),
 )
 
 SERVERS = {
@@ -97,6 +146,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "(default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=None,
                         help="unmeasured requests per target first (default: requests / 5)")
+    parser.add_argument("--max-seconds", type=int, default=MAX_SECONDS,
+                        help="measure a target for at most this long, whatever --requests "
+                             "says; its warm-up a fifth of it (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=SEED,
                         help="random seed of the generated city (default: %(default)s)")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
@@ -107,9 +159,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--show-queries", action="store_true",
                         help="print the SQL statements of every page")
     args = parser.parse_args(argv)
-    if min(args.requests, args.concurrency, args.users, args.proposals, args.thread) < 1:
-        parser.error("--requests, --concurrency, --users, --proposals and --thread must be "
-                     "at least 1")
+    if min(args.requests, args.concurrency, args.users, args.proposals, args.thread,
+           args.max_seconds) < 1:
+        parser.error("--requests, --concurrency, --users, --proposals, --thread and "
+                     "--max-seconds must be at least 1")
     if args.warmup is None:
         args.warmup = max(50, args.requests // 5)
     if args.loadgen == "wrk" and not shutil.which("wrk"):
@@ -236,9 +289,10 @@ def _cmdline(pid: int) -> bytes:
 class LoadGenerator:
     """Runs wrk or benchmarks/loadgen.py as a child process and reads its figures."""
 
-    def __init__(self, kind: str, concurrency: int):
+    def __init__(self, kind: str, concurrency: int, max_seconds: int):
         self.kind = kind
         self.concurrency = concurrency
+        self.max_seconds = max_seconds
         self.process: subprocess.Popen | None = None
 
     def describe(self) -> str:
@@ -279,12 +333,12 @@ class LoadGenerator:
             return json.loads(self._run([
                 sys.executable, str(BENCH_DIR / "loadgen.py"), url,
                 "--requests", str(requests), "--concurrency", str(self.concurrency),
-                "--warmup", str(warmup),
+                "--warmup", str(warmup), "--max-seconds", str(self.max_seconds),
             ]))
         # wrk runs for a duration, not a count: the warm-up measures the rate, and the
         # measured run lasts as long as `requests` take at that rate (whole seconds).
         rate = self._wrk(url, WRK_WARMUP_SECONDS)["requests_per_second"] or 1.0
-        return self._wrk(url, min(WRK_MAX_SECONDS, max(1, round(requests / rate))))
+        return self._wrk(url, min(self.max_seconds, max(1, round(requests / rate))))
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -293,8 +347,10 @@ class LoadGenerator:
         self.process = None
 
 
-def count_queries(app, targets: list[Target], facts: dict, show: bool) -> dict[str, int]:
-    """SQL statements of one anonymous request to each Decide page (after one warm-up)."""
+def check_pages(app, targets: list[Target], facts: dict, show: bool) -> dict[str, int]:
+    """SQL statements of one anonymous request to each Decide page (after one warm-up);
+    a page that does not answer 200, or does not show what its check expects, stops the
+    run before any load is sent."""
     with app.app_context():
         engine = db.engine
     client = app.test_client(use_cookies=False)
@@ -319,6 +375,12 @@ def count_queries(app, targets: list[Target], facts: dict, show: bool) -> dict[s
         if response.status_code != 200:
             raise BenchError(f"{target.name}: GET {path} answered {response.status_code}, not 200")
         counts[target.name] = len(statements)
+        if target.check is not None:
+            try:
+                found = target.check(response.get_data(as_text=True), facts)
+            except BenchError as error:
+                raise BenchError(f"{target.name}: GET {path}: {error}") from None
+            log(f"{target.name}: {found}")
         if show:
             log(f"\n-- {target.name} {path}: {len(statements)} statement(s)")
             for statement in statements:
@@ -336,16 +398,17 @@ def add_ratios(rows: list[dict]) -> None:
 
 
 def print_table(rows: list[dict]) -> None:
-    header = (f"{'target':<10} {'path':<28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-              f"{'p99 ms':>8} {'vs hello':>9} {'queries':>8} {'errors':>7}")
+    """One line per target; the path last and whole, however long."""
+    header = (f"{'target':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+              f"{'vs hello':>9} {'queries':>8} {'requests':>9} {'errors':>7}  path")
     log(header)
-    log("-" * len(header))
+    log("-" * (len(header) - len("path") + max(len(row["path"]) for row in rows)))
     for row in rows:
         queries = "-" if row["queries"] is None else str(row["queries"])
-        path = row["path"] if len(row["path"]) <= 28 else row["path"][:25] + "..."
-        log(f"{row['target']:<10} {path:<28} {row['requests_per_second']:>8.1f} "
+        log(f"{row['target']:<16} {row['requests_per_second']:>8.1f} "
             f"{row['p50_ms']:>8.2f} {row['p95_ms']:>8.2f} {row['p99_ms']:>8.2f} "
-            f"{row['ratio_to_hello']:>8.2f}x {queries:>8} {row['errors']:>7}")
+            f"{row['ratio_to_hello']:>8.2f}x {queries:>8} {row['requests']:>9} "
+            f"{row['errors']:>7}  {row['path']}")
 
 
 def _stop_on_sigterm(signum, frame):
@@ -391,7 +454,7 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
     log(f"generated {facts['users']} users, {facts['proposals']} proposals and a thread of "
         f"{args.thread} comments (seed {args.seed}) in {dataset_seconds:.1f} s")
 
-    queries = count_queries(app, targets, facts, args.show_queries)
+    queries = check_pages(app, targets, facts, args.show_queries)
 
     servers = {}
     for name in dict.fromkeys(target.server for target in targets):
@@ -404,14 +467,15 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
     log(f"gunicorn: {WORKERS} workers, {WORKER_CLASS}, {THREADS} threads each; "
         + ", ".join(f"{name} on port {server.port}" for name, server in servers.items()))
 
-    loadgen = LoadGenerator(args.loadgen, args.concurrency)
+    loadgen = LoadGenerator(args.loadgen, args.concurrency, args.max_seconds)
     cleanup.callback(loadgen.stop)
     if loadgen.kind == "wrk":
         args.warmup = f"{WRK_WARMUP_SECONDS} s"
         plan = f"a {WRK_WARMUP_SECONDS} s warm-up, then about {args.requests} requests"
     else:
         plan = f"{args.warmup} warm-up requests, then {args.requests} measured"
-    log(f"load: {loadgen.describe()}; per target {plan}, concurrency {args.concurrency}\n")
+    log(f"load: {loadgen.describe()}; per target {plan} (at most {args.max_seconds} s), "
+        f"concurrency {args.concurrency}\n")
 
     rows = []
     for target in targets:
@@ -435,8 +499,9 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
         "load_generator": loadgen.describe(),
         "gunicorn": {"workers": WORKERS, "worker_class": WORKER_CLASS, "threads": THREADS},
         "settings": {"requests": args.requests, "warmup": args.warmup,
-                     "concurrency": args.concurrency, "users": args.users, "proposals": args.proposals,
-                     "thread": args.thread, "seed": args.seed},
+                     "max_seconds": args.max_seconds, "concurrency": args.concurrency,
+                     "users": args.users, "proposals": args.proposals, "thread": args.thread,
+                     "seed": args.seed},
         "dataset_seconds": round(dataset_seconds, 1),
         "total_seconds": round(total, 1),
         "results": rows,
