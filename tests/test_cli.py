@@ -195,7 +195,7 @@ def test_green_streets_has_proposals_in_every_state(app, db, runner, demo_mode, 
     answered = [p for p in shown if not p.is_withdrawn]
     assert {"accepted", "rejected", "evaluating", None} == {p.public_state for p in answered}
     assert all(p.cost for p in answered if p.public_state == "accepted")
-    assert all(p.answer for p in answered if p.public_state == "rejected")
+    assert all(set(p.answer) == {"en", "es", "ca", "fr"} for p in answered if p.public_state)
     [pending] = [p for p in shown if p.state and p.answer_published_at is None]
     assert pending.title.startswith("A safe crossing")
     [withdrawn] = [p for p in shown if p.is_withdrawn]
@@ -308,7 +308,13 @@ def test_the_demo_accounts_have_something_to_see(app, db, runner, demo_mode, cli
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.user_id == maria.id)) == len(notifications)
     assigned = db.session.scalars(select(Proposal).where(Proposal.valuator_id == nadia.id))
-    assert sorted(p.state for p in assigned) == ["evaluating", "evaluating"]
+    assert [p.state for p in assigned] == [None, None]  # hers to answer
+
+    sign_in(client, "nadia")
+    proposals = green_streets(db)["proposals"]
+    link = f"/admin/processes/green-streets/f/{proposals.id}/proposals/"
+    assert link in client.get("/admin/").get_data(as_text=True)  # waiting for her
+    client.post("/signout")
 
     sign_in(client, "sofia")
     queue = client.get("/admin/moderation").get_data(as_text=True)

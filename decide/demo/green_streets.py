@@ -44,6 +44,7 @@ from decide.demo.participation import PROPOSALS
 from decide.demo.participation import REPORTS
 from decide.demo.participation import RESIDENTS
 from decide.demo.participation import THREADS
+from decide.demo.participation import VALUATIONS
 from decide.demo.participation import DemoProposal
 from decide.extensions import db
 from decide.moderation.models import Report
@@ -100,7 +101,6 @@ DEBATE_PHASES = {
 PENDING_STATE = "accepted"
 ANSWERED = {"accepted": "accepted", "rejected": "rejected", "evaluating": "evaluating",
             "answer-pending": PENDING_STATE}
-# Nadia evaluates the proposals being evaluated.
 VALUATOR = "nadia"
 PERIOD = timedelta(days=13)  # the proposals were published over the phase so far
 
@@ -121,7 +121,7 @@ def load_participation(council: User, accounts: dict[str, User]) -> None:
     load_supports(proposals, people)
     _next_request()
     comments = load_threads(THREADS, {demo.title: proposal
-                                      for demo, proposal in proposals.items()}, people)
+                                      for demo, proposal in proposals}, people)
     load_outcomes(council, proposals, people)
     load_reports(proposals, comments, people)
     debates = load_debates(council, debates_component, people)
@@ -134,6 +134,14 @@ def _next_request() -> None:
     db.session.commit()
 
 
+# The proposals of the data with the rows made for them, in the data's order.
+Loaded = list[tuple[DemoProposal, Proposal]]
+
+
+def _made(proposals: Loaded) -> list[Proposal]:
+    return [proposal for _demo, proposal in proposals]
+
+
 def _by_title(items, start: str):
     """The one item whose title starts with `start` (the data names proposals that way)."""
     [found] = [item for item in items if item.title.startswith(start)]
@@ -142,7 +150,7 @@ def _by_title(items, start: str):
 
 def load_residents() -> dict[str, User]:
     """The residents who take part in the background: confirmed, terms accepted, no password
-    and no e-mail (nobody reads their inbox)."""
+    and no notification e-mail (nobody reads their inbox)."""
     now = utcnow()
     residents = {}
     for resident in RESIDENTS:
@@ -170,11 +178,11 @@ def _add_component(council, process, kind: str, name: dict, settings: dict,
 
 # --- proposals -------------------------------------------------------------------------------
 
-def load_proposals(council, component, people) -> dict[DemoProposal, Proposal]:
+def load_proposals(council, component, people) -> Loaded:
     """Drafted and published by their authors (the official ones by the council)."""
     categories = {category.name["en"]: category.id for category in component.process.categories}
     scopes = _scope_ids()
-    proposals = {}
+    proposals = []
     for demo in PROPOSALS:
         fields = {"title": demo.title, "body": demo.body,
                   "category_id": categories[demo.category] if demo.category else None,
@@ -187,7 +195,7 @@ def load_proposals(council, component, people) -> dict[DemoProposal, Proposal]:
             proposal = create_draft(author, component, **fields)
             if demo.outcome != "draft":
                 publish_proposal(author, proposal)
-        proposals[demo] = proposal
+        proposals.append((demo, proposal))
     return proposals
 
 
@@ -204,16 +212,16 @@ def _chosen(pool: list[str], count: int, offset: int, leave_out=()) -> list[str]
     return candidates[:count]
 
 
-def load_supports(proposals: dict[DemoProposal, Proposal], people) -> None:
+def load_supports(proposals: Loaded, people) -> None:
     """Maria supports and follows a few proposals first; then the residents support and
     endorse, as many as the data says, each proposal from its own place in the list."""
     pool = [resident.nickname for resident in RESIDENTS]
     maria = people["maria"]
     for start in MARIA_FOLLOWS:
-        proposal = _by_title(proposals.values(), start)
+        proposal = _by_title(_made(proposals), start)
         support_proposal(maria, proposal)
         follow(maria, resource=proposal)
-    for index, (demo, proposal) in enumerate(proposals.items()):
+    for index, (demo, proposal) in enumerate(proposals):
         given = 1 if any(demo.title.startswith(start) for start in MARIA_FOLLOWS) else 0
         for nickname in _chosen(pool, demo.supporters - given, index * 7, {demo.author}):
             support_proposal(people[nickname], proposal)
@@ -221,36 +229,35 @@ def load_supports(proposals: dict[DemoProposal, Proposal], people) -> None:
             endorse_proposal(people[nickname], proposal)
 
 
-def load_outcomes(council, proposals: dict[DemoProposal, Proposal], people) -> None:
+def load_outcomes(council, proposals: Loaded, people) -> None:
     """The council's answers (all but the pending one published together), the valuator's
     assignments, and the withdrawn proposal."""
     to_publish = []
-    for demo, proposal in proposals.items():
+    for demo, proposal in proposals:
         state = ANSWERED.get(demo.outcome)
         if state is None:
             continue
-        answer = {"en": f"<p>{demo.answer}</p>"} if demo.answer else {}
+        answer = {code: f"<p>{text}</p>" for code, text in demo.answer.items()}
         answer_proposal(council, proposal, state=state, answer=answer,
                         cost=demo.cost if state == "accepted" else None)
         if demo.outcome != "answer-pending":
             to_publish.append(proposal)
     _next_request()
     publish_answers(council, to_publish)
-    evaluating = [proposal for demo, proposal in proposals.items()
-                  if demo.outcome == "evaluating"]
-    assign_valuator(council, evaluating, people[VALUATOR])
-    for demo, proposal in proposals.items():
+    assign_valuator(council, [_by_title(_made(proposals), start) for start in VALUATIONS],
+                    people[VALUATOR])
+    for demo, proposal in proposals:
         if demo.outcome == "withdrawn":
             withdraw_proposal(people[demo.author], proposal)
     _next_request()
 
 
-def load_reports(proposals: dict[DemoProposal, Proposal], comments: list[Comment],
+def load_reports(proposals: Loaded, comments: list[Comment],
                  people) -> None:
     """Three reports hide the spam (the organization's threshold); the others wait in the
     moderators' queue."""
     for start, reports in REPORTS:
-        proposal = _by_title(proposals.values(), start)
+        proposal = _by_title(_made(proposals), start)
         for nickname, reason, details in reports:
             report(people[nickname], resource=proposal, reason=reason, details=details)
     for start, reports in COMMENT_REPORTS:
@@ -304,7 +311,7 @@ def _between(start: datetime, end: datetime, share: float) -> datetime:
     return start + (end - start) * share
 
 
-def _spread_dates(proposals: dict[DemoProposal, Proposal], debates: list[Debate],
+def _spread_dates(proposals: Loaded, debates: list[Debate],
                   first_notification: int) -> None:
     """Publications over the last two weeks in a fixed mixed order, so "most recent" means
     something; what followed each one (supports, comments, answers) after it; each
@@ -314,7 +321,7 @@ def _spread_dates(proposals: dict[DemoProposal, Proposal], debates: list[Debate]
     step = PERIOD / count
     # The answered proposals first (their answers took time), each group in a fixed
     # shuffle (37 is prime to the number of proposals).
-    oldest_first = sorted(enumerate(proposals.items()), key=lambda item: (
+    oldest_first = sorted(enumerate(proposals), key=lambda item: (
         item[1][0].outcome not in ANSWERED, item[0] * 37 % count))
     for rank, (_index, (_demo, proposal)) in enumerate(oldest_first):
         published = now - timedelta(hours=6) - step * (count - 1 - rank)
@@ -330,7 +337,7 @@ def _spread_dates(proposals: dict[DemoProposal, Proposal], debates: list[Debate]
         if debate.is_closed:
             debate.closed_at = end
     _date_reports({debate.component_id for debate in debates}
-                  | {proposal.component_id for proposal in proposals.values()}, now)
+                  | {proposal.component_id for proposal in _made(proposals)}, now)
     db.session.flush()
     _date_notifications(first_notification)
 
