@@ -514,6 +514,9 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
     failed = [row["target"] for row in rows if row["errors"]]
     if failed:
         log(f"FAILED: requests that were not answered 200 on {', '.join(failed)}")
+        # The log goes with the run's temporary directory: show why while it is there.
+        for name in dict.fromkeys(row["server"] for row in rows if row["errors"]):
+            log(f"\nthe end of the {name} server's log:\n{servers[name].log_tail(60)}")
         return 1
     return 0
 
