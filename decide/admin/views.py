@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from decide.admin.forms import LogFilterForm
 from decide.components import manifests
+from decide.core.forms import page_number
 from decide.core.i18n import current_organization
 from decide.core.i18n import translate
 from decide.core.models import ActionLog
@@ -47,8 +48,6 @@ from decide.spaces.services import today_here
 bp = Blueprint("admin", __name__)
 
 PAGE_SIZE = 50
-# The largest page number read from an address (anything larger shows the last page).
-MAX_PAGE = 10**6
 
 
 @dataclass(frozen=True)
@@ -246,13 +245,6 @@ def _day_start(day: date, plus_days: int = 0) -> datetime | None:
         return None
 
 
-def _page_number(value: str | None) -> int:
-    try:
-        return min(max(int(value or 1), 1), MAX_PAGE)
-    except ValueError:
-        return 1
-
-
 def _log_conditions(form: LogFilterForm, allowed: set[int] | None) -> list:
     conditions = []
     if allowed is not None:
@@ -299,7 +291,7 @@ def logs():
     conditions = _log_conditions(form, allowed)
     total = db.session.scalar(select(func.count(ActionLog.id)).where(*conditions))
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(_page_number(request.args.get("page")), pages)
+    page = min(page_number(), pages)
     entries = db.session.scalars(
         select(ActionLog).where(*conditions)
         .order_by(ActionLog.created_at.desc(), ActionLog.id.desc())

@@ -27,9 +27,9 @@ from decide.comments.forms import VoteForm
 from decide.comments.models import Comment
 from decide.components import manifests
 from decide.core.forms import render_form
+from decide.core.forms import saved
 from decide.core.html import resident_text
 from decide.core.models import Resource
-from decide.core.services import DomainError
 from decide.extensions import db
 from decide.spaces.services import can_see_resource
 from decide.spaces.views import MAX_ID
@@ -88,19 +88,6 @@ def _back_to(comment: Comment, message: str):
     return redirect(resource_url(comment), 303)
 
 
-def _saved(form, service, *args, **kwargs) -> tuple[bool, object]:
-    """Call one service and commit: (True, what it returned); a broken rule rolls back and
-    is shown on the form: (False, None)."""
-    try:
-        result = service(current_user._get_current_object(), *args, **kwargs)
-    except DomainError as error:
-        db.session.rollback()
-        form.add_error(error)
-        return False, None
-    db.session.commit()
-    return True, result
-
-
 # --- views ----------------------------------------------------------------------------------
 
 @bp.route("/comments/<int:resource_id>", methods=["POST"])
@@ -111,10 +98,10 @@ def create(resource_id: int):
     parent = _parent_or_404(form.parent_id.data, resource)
     _require(services.can_comment(current_user, resource), resource)
     if form.validate_on_submit():
-        done, comment = _saved(form, services.create_comment, resource, body=form.body.data,
-                               alignment=form.alignment.data, parent=parent)
+        done = saved(form, services.create_comment, resource, body=form.body.data,
+                     alignment=form.alignment.data, parent=parent)
         if done:
-            return _back_to(comment, _("Your reply is published.") if parent
+            return _back_to(done.result, _("Your reply is published.") if parent
                             else _("Your comment is published."))
     return render_form("comments/form.html", form, resource=resource, parent=parent,
                        alignment=parent is None and services.comment_rules(resource).alignment)
@@ -125,8 +112,8 @@ def edit(comment_id: int):
     comment = _comment_or_404(comment_id)
     _require(services.can_edit_comment(current_user, comment), comment.commentable)
     form = EditCommentForm(obj=comment)
-    if form.validate_on_submit() and _saved(form, services.edit_comment, comment,
-                                            form.body.data)[0]:
+    if form.validate_on_submit() and saved(form, services.edit_comment, comment,
+                                           form.body.data):
         return _back_to(comment, _("Your comment is saved."))
     return render_form("comments/form.html", form, resource=comment.commentable,
                        comment=comment)
@@ -137,7 +124,7 @@ def delete(comment_id: int):
     comment = _comment_or_404(comment_id)
     _require(services.can_delete_comment(current_user, comment), comment.commentable)
     form = DeleteCommentForm()
-    if form.validate_on_submit() and _saved(form, services.delete_comment, comment)[0]:
+    if form.validate_on_submit() and saved(form, services.delete_comment, comment):
         return _back_to(comment, _("Your comment is deleted."))
     return render_form("comments/confirm.html", form, resource=comment.commentable,
                        comment=comment, question=_("Delete your comment?"),
@@ -154,9 +141,9 @@ def vote(comment_id: int):
         if weight is None:
             form.form_errors.append(_("Vote up or down."))
         else:
-            done, now = _saved(form, services.vote_comment, comment, weight)
+            done = saved(form, services.vote_comment, comment, weight)
             if done:
-                return _back_to(comment, _("Your vote is taken back.") if now == 0
+                return _back_to(comment, _("Your vote is taken back.") if done.result == 0
                                 else _("Your vote is counted."))
     up = weight != -1
     form.weight.data = "1" if up else "-1"

@@ -1,12 +1,15 @@
 """Shared form base and the account, sign-in and organization forms."""
 
 import re
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import available_timezones
 
 from flask import render_template
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import EmailField
@@ -27,6 +30,8 @@ from wtforms.widgets import ListWidget
 from decide.core.i18n import TranslatedField
 from decide.core.i18n import available_locales
 from decide.core.i18n import language_name
+from decide.core.services import DomainError
+from decide.extensions import db
 
 
 class Form(FlaskForm):
@@ -71,6 +76,40 @@ def _has_control_characters(data) -> bool:
     if isinstance(data, list | tuple):
         return any(_has_control_characters(value) for value in data)
     return False
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What `saved` returns when the service kept its rules (always true), with its result."""
+
+    result: Any = None
+
+
+def saved(form: Form, service, *args, **kwargs) -> Saved | None:
+    """Call one service as the current user and commit: Saved(what it returned). A broken
+    rule rolls back and goes next to its field on the form: None."""
+    try:
+        result = service(current_user._get_current_object(), *args, **kwargs)
+    except DomainError as error:
+        db.session.rollback()
+        form.add_error(error)
+        return None
+    db.session.commit()
+    return Saved(result)
+
+
+# The largest page number read from an address; anything larger shows the last page.
+MAX_PAGE = 10**6
+
+
+def page_number(value: str | None = None) -> int:
+    """The page asked for (`?page=`, or `value`), 1 when it is not a number."""
+    if value is None:
+        value = request.args.get("page")
+    try:
+        return min(max(int(value or 1), 1), MAX_PAGE)
+    except ValueError:
+        return 1
 
 
 def render_form(template: str, form: Form, **context):

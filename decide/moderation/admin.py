@@ -28,6 +28,7 @@ from decide.admin.views import NavItem
 from decide.admin.views import register_log_sentences
 from decide.admin.views import register_nav
 from decide.components import manifests
+from decide.core.forms import page_number
 from decide.core.forms import render_form
 from decide.core.i18n import translate
 from decide.core.models import Resource
@@ -52,17 +53,9 @@ from decide.spaces.views import MAX_ID
 bp = Blueprint("moderation_admin", __name__)
 
 PAGE_SIZE = 20
-MAX_PAGE = 10**6
 QUEUE_TABS = {"reported": _l("Reported"), "hidden": _l("Hidden")}
 USER_TABS = {"reported": _l("Reported participants"), "blocked": _l("Blocked participants")}
 KIND_NAMES = {"proposal": _l("Proposal"), "debate": _l("Debate"), "comment": _l("Comment")}
-
-
-def page_number(value: str | None) -> int:
-    try:
-        return min(max(int(value or 1), 1), MAX_PAGE)
-    except ValueError:
-        return 1
 
 
 def chosen_tab(tabs: dict) -> str:
@@ -74,7 +67,7 @@ def paginate(query, conditions: list, count_from) -> tuple[list, int, int, int]:
     """(rows of the asked page, total, page, pages), in two queries."""
     total = db.session.scalar(count_from.where(*conditions))
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page_number(request.args.get("page")), pages)
+    page = min(page_number(), pages)
     rows = db.session.scalars(
         query.where(*conditions).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).unique().all()

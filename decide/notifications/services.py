@@ -27,8 +27,8 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm import with_polymorphic
+from sqlalchemy.orm.attributes import set_committed_value
 
 from decide.core.i18n import translate
 from decide.core.mail import public_url_for
@@ -45,7 +45,6 @@ from decide.notifications.models import Notification
 from decide.spaces.models import Component
 from decide.spaces.models import Phase
 from decide.spaces.models import PhaseActivation
-from decide.spaces.models import Process
 from decide.spaces.services import can_see_process
 from decide.spaces.services import can_see_resource
 from decide.spaces.views import resource_url

@@ -11,12 +11,12 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
-from sqlalchemy import select
 
 from decide.core.database import writes_on_get
-from decide.core.i18n import translate
 from decide.core.forms import ActionForm
+from decide.core.forms import page_number
 from decide.core.forms import render_form
+from decide.core.i18n import translate
 from decide.core.models import Resource
 from decide.core.models import User
 from decide.core.services import DomainError
@@ -34,14 +34,6 @@ from decide.spaces.views import resource_url
 bp = Blueprint("notifications", __name__)
 
 PER_PAGE = 20
-MAX_PAGE = 10_000
-
-
-def _page_number(value: str | None) -> int:
-    try:
-        return min(max(int(value or 1), 1), MAX_PAGE)
-    except ValueError:
-        return 1
 
 
 @bp.route("/notifications")
@@ -49,7 +41,7 @@ def _page_number(value: str | None) -> int:
 def index():
     total = services.count_notifications(current_user)
     pages = max(1, -(-total // PER_PAGE))
-    page = min(_page_number(request.args.get("page")), pages)
+    page = min(page_number(), pages)
     notifications = services.list_notifications(current_user, page=page, per_page=PER_PAGE)
     return render_template("notifications/index.html", notifications=notifications,
                            total=total, page=page, pages=pages)

@@ -25,11 +25,11 @@ from decide.admin.views import register_nav
 from decide.components import manifests
 from decide.core.forms import ActionForm
 from decide.core.forms import render_form
+from decide.core.forms import saved
 from decide.core.i18n import translate
 from decide.core.permissions import admin_required
 from decide.core.permissions import require_staff
 from decide.core.permissions import staff_required
-from decide.core.services import DomainError
 from decide.extensions import db
 from decide.spaces import services
 from decide.spaces.forms import ROLE_LABELS
@@ -82,18 +82,6 @@ def child_or_404(items, item_id: int):
     if found is None:
         abort(404)
     return found
-
-
-def saved(form, service, *args, **kwargs) -> bool:
-    """Call one service and commit; a broken rule rolls back and goes next to its field."""
-    try:
-        service(current_user, *args, **kwargs)
-    except DomainError as error:
-        db.session.rollback()
-        form.add_error(error)
-        return False
-    db.session.commit()
-    return True
 
 
 def done(message: str, endpoint: str, **values):

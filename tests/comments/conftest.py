@@ -15,12 +15,6 @@ from decide.comments import services
 from decide.components import CommentRules
 from decide.components import Manifest
 from decide.core.models import Resource
-from tests.spaces.conftest import create_category  # noqa: F401 - fixtures
-from tests.spaces.conftest import create_component  # noqa: F401
-from tests.spaces.conftest import create_phase  # noqa: F401
-from tests.spaces.conftest import create_process  # noqa: F401
-from tests.spaces.conftest import create_scope  # noqa: F401
-from tests.spaces.conftest import grant  # noqa: F401
 
 
 class Note(Resource):

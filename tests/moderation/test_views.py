@@ -190,7 +190,7 @@ def test_a_resident_reports_another_participant(client, db, organization, author
 
 def test_who_cannot_report_a_participant(client, db, organization, author, create_user,
                                          signed_in):
-    blocked = create_user(nickname="blocked", email="blocked@example.org", blocked_at=utcnow())
+    create_user(nickname="blocked", email="blocked@example.org", blocked_at=utcnow())
     deleted = create_user(nickname="gone", email="gone@example.org", deleted_at=utcnow())
     assert client.get(f"/profiles/{signed_in.nickname}/report").status_code == 403
     assert client.get("/profiles/blocked/report").status_code == 403

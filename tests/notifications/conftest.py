@@ -17,12 +17,6 @@ from decide.components.debates.models import Debate
 from decide.components.proposals.models import Proposal
 from decide.core.models import utcnow
 from decide.notifications.models import Notification
-from tests.spaces.conftest import create_category  # noqa: F401 - fixtures
-from tests.spaces.conftest import create_component  # noqa: F401
-from tests.spaces.conftest import create_phase  # noqa: F401
-from tests.spaces.conftest import create_process  # noqa: F401
-from tests.spaces.conftest import create_scope  # noqa: F401
-from tests.spaces.conftest import grant  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from flask import flash
 from flask import g
 from flask import redirect
 from flask import render_template
-from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,9 +19,10 @@ from decide.components.debates.forms import OfficialCloseForm
 from decide.components.debates.forms import OfficialDebateForm
 from decide.components.debates.models import Debate
 from decide.core.forms import ActionForm
+from decide.core.forms import page_number
 from decide.core.forms import render_form
+from decide.core.forms import saved
 from decide.core.i18n import translate
-from decide.core.services import DomainError
 from decide.extensions import db
 from decide.spaces.models import Scope
 from decide.spaces.views import MAX_ID
@@ -32,7 +32,6 @@ bp = component_admin_blueprint("debates", __name__)
 
 DEBATE = f"<int(max={MAX_ID}):debate_id>"
 PAGE_SIZE = 50
-MAX_PAGE = 10**6
 
 LOG_SENTENCES = {
     ("create", "debate"): _l("%(who)s created the debate %(what)s"),
@@ -56,27 +55,9 @@ def all_scopes() -> list[Scope]:
     return db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
 
 
-def saved(form, service, *args, **kwargs) -> bool:
-    try:
-        service(current_user, *args, **kwargs)
-    except DomainError as error:
-        db.session.rollback()
-        form.add_error(error)
-        return False
-    db.session.commit()
-    return True
-
-
 def done(message: str):
     flash(message, "success")
     return redirect(url_for(".index"))
-
-
-def _page() -> int:
-    value = request.args.get("page", "")
-    if value.isascii() and value.isdigit() and len(value) < 8:
-        return min(max(int(value), 1), MAX_PAGE)
-    return 1
 
 
 @bp.route("/")
@@ -85,7 +66,7 @@ def index():
         select(func.count(Debate.id)).where(Debate.component_id == g.component.id)
     )
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(_page(), pages)
+    page = min(page_number(), pages)
     debates = db.session.scalars(
         select(Debate).where(Debate.component_id == g.component.id)
         .order_by(Debate.created_at.desc(), Debate.id.desc())

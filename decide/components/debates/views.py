@@ -18,8 +18,9 @@ from decide.components.debates import services
 from decide.components.debates.forms import CloseForm
 from decide.components.debates.forms import DebateForm
 from decide.components.debates.models import Debate
+from decide.core.forms import page_number
 from decide.core.forms import render_form
-from decide.core.services import DomainError
+from decide.core.forms import saved
 from decide.extensions import db
 from decide.notifications.services import is_following
 from decide.spaces.models import Scope
@@ -30,8 +31,6 @@ from decide.spaces.views import component_blueprint
 bp = component_blueprint("debates", __name__)
 
 DEBATE = f"<int(max={MAX_ID}):debate_id>"
-# The largest page number read from an address (anything larger shows the last page).
-MAX_PAGE = 10**6
 
 
 def load_debate(debate_id: int) -> Debate:
@@ -48,18 +47,6 @@ def all_scopes() -> list[Scope]:
     return db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
 
 
-def written(form, service, *args, **kwargs):
-    """Call one service and commit; a broken rule rolls back and goes next to its field."""
-    try:
-        result = service(current_user, *args, **kwargs)
-    except DomainError as error:
-        db.session.rollback()
-        form.add_error(error)
-        return None
-    db.session.commit()
-    return result or True
-
-
 def _int_arg(name: str) -> int | None:
     """An id from the address, or None when it is not one (or is beyond any id)."""
     value = request.args.get(name, "")
@@ -67,14 +54,6 @@ def _int_arg(name: str) -> int | None:
         return None
     number = int(value)
     return number if 0 < number <= MAX_ID else None
-
-
-def _page() -> int:
-    """The page asked for; past the last one shows the last one."""
-    value = request.args.get("page", "")
-    if value.isascii() and value.isdigit():
-        return max(1, int(value[:7]) if len(value) < 8 else MAX_PAGE)
-    return 1
 
 
 def read_filters(scopes) -> dict:
@@ -105,7 +84,7 @@ def index():
     chosen = read_filters(scopes)
     debates, total, page = services.find_debates(
         g.component, state=chosen["state"], category_ids=chosen["category_ids"],
-        scope_id=chosen["scope"], text=chosen["q"], page=_page(),
+        scope_id=chosen["scope"], text=chosen["q"], page=page_number(),
     )
     filters = {name: chosen[name] for name in ("state", "category", "scope", "q")
                if chosen[name]}
@@ -132,10 +111,10 @@ def new():
         abort(403)
     form = DebateForm(g.process, all_scopes())
     if form.validate_on_submit():
-        debate = written(form, services.create_debate, g.component, **form.values())
-        if debate:
+        done = saved(form, services.create_debate, g.component, **form.values())
+        if done:
             flash(_("Your debate is published."), "success")
-            return redirect(url_for(".show", debate_id=debate.id))
+            return redirect(url_for(".show", debate_id=done.result.id))
     return render_form("components/debates/form.html", form, debate=None)
 
 
@@ -150,7 +129,7 @@ def edit(debate_id: int):
         "description": next(iter(debate.description.values()), ""),
         "category_id": debate.category_id, "scope_id": debate.scope_id,
     })
-    if form.validate_on_submit() and written(form, services.update_debate, debate,
+    if form.validate_on_submit() and saved(form, services.update_debate, debate,
                                              **form.values()):
         flash(_("Your debate is saved."), "success")
         return redirect(url_for(".show", debate_id=debate.id))
@@ -164,7 +143,7 @@ def close(debate_id: int):
     if not services.can_close_debate(current_user, debate):
         abort(403)
     form = CloseForm(data={"conclusion": next(iter((debate.conclusion or {}).values()), "")})
-    if form.validate_on_submit() and written(form, services.close_debate, debate,
+    if form.validate_on_submit() and saved(form, services.close_debate, debate,
                                              form.conclusion.data):
         flash(_("The debate is closed."), "success")
         return redirect(url_for(".show", debate_id=debate.id))

@@ -33,9 +33,10 @@ from decide.components.proposals.forms import AnswerForm
 from decide.components.proposals.forms import BulkForm
 from decide.components.proposals.forms import OfficialProposalForm
 from decide.components.proposals.models import Proposal
+from decide.core.forms import page_number
 from decide.core.forms import render_form
+from decide.core.forms import saved
 from decide.core.permissions import safe_next
-from decide.core.services import DomainError
 from decide.extensions import db
 from decide.spaces.models import Scope
 from decide.spaces.views import component_admin_blueprint
@@ -43,8 +44,6 @@ from decide.spaces.views import component_admin_blueprint
 bp = component_admin_blueprint("proposals", __name__, allow=services.can_enter_proposals_admin)
 
 PAGE_SIZE = 30
-MAX_PAGE = 10**6
-FAILED = object()
 
 
 # --- loading and the shape every view shares --------------------------------------------------
@@ -66,25 +65,6 @@ def require_manager() -> None:
     """Bulk actions, official proposals and exports: not for valuators."""
     if not services.can_manage_proposals(current_user, g.component):
         abort(403)
-
-
-def saved(form, service, *args, **kwargs):
-    """Call one service and commit; a broken rule rolls back and goes next to its field."""
-    try:
-        result = service(current_user, *args, **kwargs)
-    except DomainError as error:
-        db.session.rollback()
-        form.add_error(error)
-        return FAILED
-    db.session.commit()
-    return result
-
-
-def page_number(value: str | None) -> int:
-    try:
-        return min(max(int(value or 1), 1), MAX_PAGE)
-    except ValueError:
-        return 1
 
 
 def list_conditions(form: AdminFilterForm) -> list:
@@ -130,7 +110,7 @@ def index():
     conditions = list_conditions(form)
     total = db.session.scalar(select(func.count(Proposal.id)).where(*conditions))
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page_number(request.args.get("page")), pages)
+    page = min(page_number(), pages)
     proposals = db.session.scalars(
         select(Proposal).where(*conditions).options(selectinload(Proposal.valuator))
         .order_by(Proposal.published_at.desc(), Proposal.id.desc())
@@ -152,10 +132,10 @@ def bulk():
     valuators = services.valuators_of(g.process)
     form = BulkForm(valuators)
     if form.validate_on_submit():
-        count = saved(form, services.apply_bulk_action, g.component, action=form.action.data,
-                      proposal_ids=form.proposal_ids.data, valuator_id=form.valuator_id.data)
-        if count is not FAILED:
-            flash(bulk_message(form.action.data, count), "success")
+        done = saved(form, services.apply_bulk_action, g.component, action=form.action.data,
+                     proposal_ids=form.proposal_ids.data, valuator_id=form.valuator_id.data)
+        if done:
+            flash(bulk_message(form.action.data, done.result), "success")
             return redirect(safe_next(form.next.data, url_for(".index")))
     chosen = db.session.scalars(
         select(Proposal).where(Proposal.id.in_([i for i in form.proposal_ids.data or ()
@@ -186,7 +166,7 @@ def answer(proposal_id: int):
         abort(403)
     form = AnswerForm(obj=proposal, with_costs=g.settings["answers_with_costs"])
     if form.validate_on_submit() and saved(form, services.answer_proposal, proposal,
-                                           **form.values()) is not FAILED:
+                                           **form.values()):
         if proposal.answer_published_at is not None:
             flash(_("The answer is saved and public."), "success")
         else:
@@ -206,7 +186,7 @@ def new():
     scopes = db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
     form = OfficialProposalForm(g.process.categories, scopes)
     if form.validate_on_submit() and saved(form, services.create_official_proposal,
-                                           g.component, **form.values()) is not FAILED:
+                                           g.component, **form.values()):
         flash(_("The official proposal is published."), "success")
         return redirect(url_for(".index"))
     return render_form("components/proposals/admin/new.html", form,

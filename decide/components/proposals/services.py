@@ -44,7 +44,6 @@ from decide.spaces.services import component_settings
 from decide.spaces.services import role_in
 from decide.spaces.views import resource_url
 
-
 # --- residents: drafts, publication, edits, withdrawal, supports, endorsements ----------
 
 TITLE_LENGTH = (15, 150)  # as Decidim

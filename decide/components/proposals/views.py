@@ -27,8 +27,9 @@ from decide.components.proposals.services import can_endorse
 from decide.components.proposals.services import can_support
 from decide.components.proposals.services import can_withdraw
 from decide.core.forms import ActionForm
+from decide.core.forms import page_number
 from decide.core.forms import render_form
-from decide.core.services import DomainError
+from decide.core.forms import saved
 from decide.extensions import db
 from decide.notifications.services import is_following
 from decide.spaces.models import Scope
@@ -39,7 +40,6 @@ from decide.spaces.views import component_blueprint
 bp = component_blueprint("proposals", __name__)
 
 PAGE_SIZE = 20
-MAX_PAGE = 10**6  # anything larger shows the last page
 MAX_QUERY = 100  # characters of a search kept
 SEED = "proposals_seed"  # the session's random order, stable while it lasts
 
@@ -74,18 +74,6 @@ def load_draft(proposal_id: int) -> Proposal:
     if proposal.is_published or proposal.author_id != current_user.id:
         abort(404)
     return proposal
-
-
-def saved(form, service, *args, **kwargs):
-    """Call one service and commit; a broken rule rolls back and goes next to its field."""
-    try:
-        result = service(current_user, *args, **kwargs)
-    except DomainError as error:
-        db.session.rollback()
-        form.add_error(error)
-        return None
-    db.session.commit()
-    return True if result is None else result
 
 
 def confirm(form, proposal: Proposal, question: str, button: str, *, danger: bool = False,
@@ -126,13 +114,6 @@ def list_filters() -> dict:
         "q": " ".join(args.get("q", "").split())[:MAX_QUERY],
         "order": order,
     }
-
-
-def page_number() -> int:
-    try:
-        return min(max(int(request.args.get("page") or 1), 1), MAX_PAGE)
-    except ValueError:
-        return 1
 
 
 @bp.route("/")
@@ -186,10 +167,10 @@ def new():
         return redirect(url_for(".preview", proposal_id=draft.id))
     form = proposal_form()
     if form.validate_on_submit():
-        proposal = saved(form, services.create_draft, g.component, locale=str(get_locale()),
-                         **form.values())
-        if proposal:
-            return redirect(url_for(".preview", proposal_id=proposal.id))
+        done = saved(form, services.create_draft, g.component, locale=str(get_locale()),
+                     **form.values())
+        if done:
+            return redirect(url_for(".preview", proposal_id=done.result.id))
     return render_form("components/proposals/form.html", form, proposal=None)
 
 

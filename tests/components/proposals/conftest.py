@@ -11,6 +11,8 @@ import pytest
 from decide.components import get_manifest
 from decide.components.proposals.models import Proposal
 from decide.core.models import utcnow
+from decide.spaces.models import Role
+from tests.conftest import STAFF_PASSWORD
 
 TITLE = "More trees along the main street"
 BODY = "The main street has no shade at all in summer: plant trees on both sides."
@@ -59,6 +61,16 @@ def resident(create_user):
 @pytest.fixture
 def neighbour(create_user):
     return create_user(nickname="bo", name="Bo Lind", email="bo@example.org")
+
+
+@pytest.fixture
+def staff(create_user, grant, process):
+    """The process admin, and a valuator of the process."""
+    process_admin = create_user(nickname="pat", password=STAFF_PASSWORD)
+    grant(process_admin, process, Role.PROCESS_ADMIN)
+    valuator = create_user(nickname="val", name="Val Uator", password=STAFF_PASSWORD)
+    grant(valuator, process, Role.VALUATOR)
+    return process_admin, valuator
 
 
 @pytest.fixture

@@ -17,18 +17,8 @@ from decide.core.services import DomainError
 from decide.notifications.models import Notification
 from decide.notifications.services import follow
 from decide.spaces.models import Role
-from tests.conftest import STAFF_PASSWORD
 
-# --- fixtures (process, phase, component, configure and make_proposal: conftest.py) -----------
-
-@pytest.fixture
-def staff(create_user, grant, process):
-    """The process admin, and a valuator of the process."""
-    process_admin = create_user(nickname="pat", password=STAFF_PASSWORD)
-    grant(process_admin, process, Role.PROCESS_ADMIN)
-    valuator = create_user(nickname="val", name="Val Uator", password=STAFF_PASSWORD)
-    grant(valuator, process, Role.VALUATOR)
-    return process_admin, valuator
+# --- fixtures (process, component, configure, make_proposal and staff: conftest.py) --------
 
 
 def answered_notifications(db) -> list[tuple[int, int, dict]]:

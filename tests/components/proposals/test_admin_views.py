@@ -17,7 +17,6 @@ from decide.core.models import ActionLog
 from decide.core.models import utcnow
 from decide.notifications.models import Notification
 from decide.spaces.models import Role
-from tests.components.proposals.test_admin_services import staff  # noqa: F401
 from tests.conftest import STAFF_PASSWORD
 
 CSRF_MESSAGE = ("This form has expired or was not sent from this site. "
@@ -522,9 +521,9 @@ def test_official_proposals_switched_off(client, db, as_process_admin, base, con
 
 def test_the_csv_export(client, as_process_admin, base, make_proposal, component, create_user):
     author = create_user(nickname="maria")
-    proposal = make_proposal(author_id=author.id, title="=cmd|' /C calc'!A0 and more text",
-                             state="rejected", answered_at=utcnow(),
-                             answer={"en": "<p>No <em>budget</em></p>"})
+    make_proposal(author_id=author.id, title="=cmd|' /C calc'!A0 and more text",
+                  state="rejected", answered_at=utcnow(),
+                  answer={"en": "<p>No <em>budget</em></p>"})
     make_proposal(official=True)
     response = client.get(f"{base}/export.csv")
     assert response.status_code == 200

@@ -6,7 +6,6 @@ import re
 
 from decide.core.models import utcnow
 from decide.spaces.models import Role
-from tests.components.proposals.test_admin_services import staff  # noqa: F401
 from tests.conftest import STAFF_PASSWORD
 
 
@@ -62,8 +61,8 @@ def test_nothing_waits_for_staff_of_other_processes(client, login, create_user, 
     assert tasks(client) == {}
 
 
-def test_a_valuator_turned_moderator_no_longer_sees_the_proposals(client, login, staff, make_proposal,
-                                                        db):
+def test_a_valuator_turned_moderator_no_longer_sees_the_proposals(client, login, staff,
+                                                                   make_proposal, db):
     process_admin, valuator = staff
     make_proposal(valuator_id=valuator.id)
     valuator.process_roles[0].role = Role.MODERATOR
