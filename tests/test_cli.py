@@ -304,6 +304,15 @@ def test_the_demo_accounts_have_something_to_see(app, db, runner, demo_mode, cli
     assert ("proposal_answered", hers.id) in told
     assert any(event == "comment_reply" for event, _resource in told)
     assert any(event == "support_threshold_reached" for event, _resource in told)
+    # Each at the time of its event, over the last two weeks.
+    moments = sorted(n.created_at for n in notifications)
+    assert utcnow() - timedelta(days=14) < moments[0] and moments[-1] < utcnow()
+    for notification in notifications:
+        resource = notification.resource
+        if notification.event == "proposal_answered":
+            assert notification.created_at == resource.answer_published_at
+        elif notification.event in ("comment_created", "comment_reply"):
+            assert notification.created_at == resource.created_at
     # Maria chose every event by e-mail: her notifications wait in the outbox.
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.user_id == maria.id)) == len(notifications)

@@ -392,27 +392,23 @@ def _date_reports(component_ids: set[int], now: datetime) -> None:
             item.hidden_at = rows[-1].created_at
 
 
-def _event_time(notification: Notification) -> datetime | None:
-    resource = notification.resource
-    event = notification.event
-    if resource is None:
-        return None
-    if event in ("comment_created", "comment_reply", "mention", "content_hidden"):
-        return resource.hidden_at if event == "content_hidden" else resource.created_at
-    if event == "proposal_published":
-        return resource.published_at
-    if event == "proposal_answered":
-        return resource.answer_published_at
-    if event == "support_threshold_reached":
-        return resource.threshold_reached_at
-    if event == "debate_closed":
-        return resource.closed_at
-    return None
+# When each event happened: the attribute of the notification's resource that says so.
+EVENT_TIMES = {
+    "comment_created": "created_at",  # the resource is the comment
+    "comment_reply": "created_at",
+    "mention": "created_at",
+    "content_hidden": "hidden_at",
+    "proposal_published": "published_at",
+    "proposal_answered": "answer_published_at",
+    "support_threshold_reached": "threshold_reached_at",
+    "debate_closed": "closed_at",
+}
 
 
 def _date_notifications(first_notification: int) -> None:
     for notification in db.session.scalars(
             select(Notification).where(Notification.id > first_notification)):
-        moment = _event_time(notification)
+        attribute = EVENT_TIMES.get(notification.event)
+        moment = getattr(notification.resource, attribute, None) if attribute else None
         if moment is not None:
             notification.created_at = moment
