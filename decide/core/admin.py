@@ -40,6 +40,7 @@ def organization():
                 privacy_policy=form.privacy_policy.data,
                 accessibility_statement=form.accessibility_statement.data,
                 new_terms_version=form.new_terms_version.data,
+                report_threshold=form.report_threshold.data,
             )
         except DomainError as error:
             form.add_error(error)

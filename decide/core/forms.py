@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import EmailField
 from wtforms import HiddenField
+from wtforms import IntegerField
 from wtforms import PasswordField
 from wtforms import SelectField
 from wtforms import SelectMultipleField
@@ -23,7 +24,9 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Email
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
+from wtforms.validators import NumberRange
 from wtforms.validators import Regexp
+from wtforms.validators import StopValidation
 from wtforms.widgets import CheckboxInput
 from wtforms.widgets import ListWidget
 
@@ -273,6 +276,22 @@ class LocaleForm(Form):
     next = HiddenField()
 
 
+class WholeNumberField(IntegerField):
+    """An integer: what is not a number gets that message alone, not the bounds' one too."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and not valuelist[0].strip():
+            self.data = None  # left empty: "Fill in this field.", not "not a number"
+            return
+        super().process_formdata(valuelist)
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+        if self.data is None:
+            raise StopValidation(_("Fill in this field."))
+
+
 class OrganizationForm(Form):
     name = StringField(_l("Name of the organization"), validators=[required(), max_length(100)])
     time_zone = SelectField(_l("Time zone"), choices=[])
@@ -288,6 +307,14 @@ class OrganizationForm(Form):
     )
     privacy_policy = rich_text_field(_l("Privacy policy"))
     accessibility_statement = rich_text_field(_l("Accessibility statement"))
+    report_threshold = WholeNumberField(
+        _l("Reports that hide an item"),
+        validators=[InputRequired(message=_l("Fill in this field.")),
+                    NumberRange(1, 100, message=_l("Enter a number from %(min)s to %(max)s."))],
+        invalid_value_message=_l("Enter a whole number."),
+        description=_l("A proposal, debate or comment is hidden until a moderator reviews it "
+                       "once this many residents have reported it."),
+    )
     submit = SubmitField(_l("Save"))
 
     def __init__(self, shipped: tuple[str, ...], *args, **kwargs):

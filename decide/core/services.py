@@ -354,12 +354,16 @@ def update_organization(
     privacy_policy: dict,
     accessibility_statement: dict,
     new_terms_version: bool,
+    report_threshold: int | None = None,
 ) -> Organization:
     if default_locale not in available_locales:
         raise DomainError(
             _("The default language must be one of the available languages."),
             field="default_locale",
         )
+    if report_threshold is not None and not 1 <= report_threshold <= 100:
+        raise DomainError(_("Enter a number from %(min)s to %(max)s.", min=1, max=100),
+                          field="report_threshold")
     if organization.id is None:
         db.session.add(organization)
     organization.name = name.strip()
@@ -369,6 +373,8 @@ def update_organization(
     organization.terms_of_service = sanitize_translated(terms_of_service)
     organization.privacy_policy = sanitize_translated(privacy_policy)
     organization.accessibility_statement = sanitize_translated(accessibility_statement)
+    if report_threshold is not None:
+        organization.report_threshold = report_threshold
     if new_terms_version:
         organization.terms_version = (organization.terms_version or 1) + 1
         accept_terms(actor)  # whoever publishes the terms has read them

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import Field
-from wtforms import IntegerField
 from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms import StringField
@@ -17,11 +16,11 @@ from wtforms.validators import InputRequired
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
-from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
 from decide.components import Setting
 from decide.core.forms import Form
+from decide.core.forms import WholeNumberField
 from decide.core.forms import max_length
 from decide.core.forms import required
 from decide.core.forms import rich_text_field
@@ -182,22 +181,6 @@ class NewComponentForm(Form):
 
 
 # --- the settings form, generated from the manifest's declared settings ----------------------
-
-class WholeNumberField(IntegerField):
-    """An integer: what is not a number gets that message alone, not the bounds' one too."""
-
-    def process_formdata(self, valuelist):
-        if valuelist and not valuelist[0].strip():
-            self.data = None  # left empty: "Fill in this field.", not "not a number"
-            return
-        super().process_formdata(valuelist)
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()
-        if self.data is None:
-            raise StopValidation(_("Fill in this field."))
-
 
 def setting_field(setting: Setting) -> Field:
     """The form field for one declared setting (unbound, to be set on a form class)."""

@@ -51,6 +51,7 @@ def settings(**changes) -> dict:
         "terms_of_service-es": "<p>Sé amable.</p>",
         "privacy_policy-en": "<p>We keep little.</p>",
         "accessibility_statement-en": "<p>We aim for WCAG 2.1 AA.</p>",
+        "report_threshold": "3",
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -113,6 +114,20 @@ BAD_INPUT = [
     pytest.param({"name": "Villa\x00verde"}, "name",
                  lambda: ours("Remove the control characters from this text."),
                  id="NUL in name"),
+    pytest.param({"report_threshold": ""}, "report_threshold",
+                 lambda: ours("Fill in this field."), id="empty threshold"),
+    pytest.param({"report_threshold": "three"}, "report_threshold",
+                 lambda: ours("Enter a whole number."), id="threshold not a number"),
+    pytest.param({"report_threshold": "2.5"}, "report_threshold",
+                 lambda: ours("Enter a whole number."), id="threshold with decimals"),
+    pytest.param({"report_threshold": "0"}, "report_threshold",
+                 lambda: ours("Enter a number from %(min)s to %(max)s.", min=1, max=100),
+                 id="threshold zero"),
+    pytest.param({"report_threshold": "9" * 30}, "report_threshold",
+                 lambda: ours("Enter a number from %(min)s to %(max)s.", min=1, max=100),
+                 id="huge threshold"),
+    pytest.param({"report_threshold": "<script>1</script>"}, "report_threshold",
+                 lambda: ours("Enter a whole number."), id="script as threshold"),
     pytest.param({"accessibility_statement-en": "<p>A\x00B</p>"}, "accessibility_statement",
                  lambda: ours("Remove the control characters from this text."),
                  id="NUL in a text"),
@@ -143,7 +158,8 @@ def test_bad_input_is_refused_next_to_the_field_and_typed_values_are_kept(
 def test_settings_are_saved(client, db, spanish_admin):
     response = client.post("/admin/organization", data=settings(
         name="  Ciudad Nueva  ", time_zone="America/Bogota", default_locale="es",
-        available_locales=["es", "ca"], **{"terms_of_service-ca": "<p>Sigueu amables.</p>"},
+        available_locales=["es", "ca"], report_threshold="5",
+        **{"terms_of_service-ca": "<p>Sigueu amables.</p>"},
     ))
     assert response.status_code == 302
     saved = row(db)
@@ -153,6 +169,7 @@ def test_settings_are_saved(client, db, spanish_admin):
     assert saved["available_locales"] == ["es", "ca"]
     assert saved["terms_of_service"]["ca"] == "<p>Sigueu amables.</p>"
     assert saved["terms_version"] == 1
+    assert saved["report_threshold"] == 5
     page = client.get("/admin/organization").get_data(as_text=True)
     assert ours("The settings are saved.") in unescape(page)
 
