@@ -201,6 +201,11 @@ def _vocabulary() -> dict:
     return current_app.extensions["decide.log_vocabulary"]
 
 
+def resource_type_names() -> dict:
+    """{kind: lazy name} of every kind of item the modules registered."""
+    return _vocabulary()["resource_types"]
+
+
 def _who(user: User | None) -> Markup:
     if user is None:
         return escape(_("The system"))  # e.g. `flask decide phases`

@@ -27,6 +27,7 @@ from sqlalchemy.orm import with_polymorphic
 from decide.admin.views import NavItem
 from decide.admin.views import register_log_sentences
 from decide.admin.views import register_nav
+from decide.admin.views import resource_type_names
 from decide.components import manifests
 from decide.core.forms import page_number
 from decide.core.forms import render_form
@@ -55,7 +56,6 @@ bp = Blueprint("moderation_admin", __name__)
 PAGE_SIZE = 20
 QUEUE_TABS = {"reported": _l("Reported"), "hidden": _l("Hidden")}
 USER_TABS = {"reported": _l("Reported participants"), "blocked": _l("Blocked participants")}
-KIND_NAMES = {"proposal": _l("Proposal"), "debate": _l("Debate"), "comment": _l("Comment")}
 
 
 def chosen_tab(tabs: dict) -> str:
@@ -186,7 +186,8 @@ def queue():
     return render_template(
         "moderation/admin/queue.html", form=form, tab=tab, tabs=QUEUE_TABS, items=items,
         reports=reports, total=total, page=page, pages=pages, filters=filters,
-        kind_names=KIND_NAMES, reason_counts=reason_counts, action=ModerationActionForm(),
+        kind_names=resource_type_names(), reason_counts=reason_counts,
+        action=ModerationActionForm(),
     )
 
 
@@ -313,15 +314,12 @@ def dismiss_user(user_id: int):
                    _("Dismiss the reports"), url_for(".users"))
 
 
+# Each component kind registers the names and the hide / unhide / dismiss_reports sentences
+# of its own items (e.g. decide/components/proposals/admin.py); comments and participants are
+# moderation's own.
 LOG_SENTENCES = {
-    ("hide", "proposal"): _l("%(who)s hid the proposal %(what)s"),
-    ("hide", "debate"): _l("%(who)s hid the debate %(what)s"),
     ("hide", "comment"): _l("%(who)s hid the comment %(what)s"),
-    ("unhide", "proposal"): _l("%(who)s showed the proposal %(what)s again"),
-    ("unhide", "debate"): _l("%(who)s showed the debate %(what)s again"),
     ("unhide", "comment"): _l("%(who)s showed the comment %(what)s again"),
-    ("dismiss_reports", "proposal"): _l("%(who)s dismissed the reports of the proposal %(what)s"),
-    ("dismiss_reports", "debate"): _l("%(who)s dismissed the reports of the debate %(what)s"),
     ("dismiss_reports", "comment"): _l("%(who)s dismissed the reports of the comment %(what)s"),
     ("dismiss_reports", "user"): _l("%(who)s dismissed the reports about %(what)s"),
     ("block", "user"): _l("%(who)s blocked %(what)s"),
@@ -341,4 +339,5 @@ def init_app(app) -> None:
                               position=200))
     register_nav(app, NavItem("moderation_admin.users", _l("Reported and blocked participants"),
                               position=210))
-    register_log_sentences(app, LOG_SENTENCES, actions=LOG_ACTIONS, resource_types=KIND_NAMES)
+    register_log_sentences(app, LOG_SENTENCES, actions=LOG_ACTIONS,
+                           resource_types={"comment": _l("Comment")})

@@ -34,6 +34,9 @@ DEBATE = f"<int(max={MAX_ID}):debate_id>"
 PAGE_SIZE = 50
 
 LOG_SENTENCES = {
+    ("hide", "debate"): _l("%(who)s hid the debate %(what)s"),
+    ("unhide", "debate"): _l("%(who)s showed the debate %(what)s again"),
+    ("dismiss_reports", "debate"): _l("%(who)s dismissed the reports of the debate %(what)s"),
     ("create", "debate"): _l("%(who)s created the debate %(what)s"),
     ("update", "debate"): _l("%(who)s edited the debate %(what)s"),
     ("close", "debate"): _l("%(who)s closed the debate %(what)s"),

@@ -220,6 +220,9 @@ def export_json():
 # --- the action log and templates -------------------------------------------------------------
 
 LOG_SENTENCES = {
+    ("hide", "proposal"): _l("%(who)s hid the proposal %(what)s"),
+    ("unhide", "proposal"): _l("%(who)s showed the proposal %(what)s again"),
+    ("dismiss_reports", "proposal"): _l("%(who)s dismissed the reports of the proposal %(what)s"),
     ("answer", "proposal"): _l("%(who)s answered the proposal %(what)s"),
     ("publish_answer", "proposal"): _l("%(who)s published the answer to the proposal %(what)s"),
     ("assign_valuator", "proposal"): _l("%(who)s assigned a valuator to the proposal %(what)s"),
