@@ -3,7 +3,10 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from bleach.linkifier import Linker
+from markupsafe import escape
 
+from decide.core.html import _nofollow
 from decide.core.html import resident_text
 from decide.core.html import sanitize_html
 from decide.core.html import sanitize_translated
@@ -113,3 +116,18 @@ def test_resident_text_in_threads_at_once_gives_each_its_own_text():
         rendered = list(pool.map(render, range(len(texts))))
     for number, htmls in enumerate(rendered):
         assert set(htmls) == {expected[number]}
+
+
+@pytest.mark.parametrize("text", [
+    "Plain words. With a stop, 'quotes' & \"more\" <b>tags</b>.",
+    "Line\r\nends\rof every\n\nkind",
+    "A NUL\x00between.example.com and e-mail ana@example.org",
+    "No dot here: http or www alone, mailto: nothing",
+    "Tricky\x00.com after a NUL, and (www.example.org/x?a=1&b=2).",
+])
+def test_resident_text_without_an_address_skips_the_parser_and_reads_the_same(text):
+    # Most texts hold no address and skip bleach's parser; they must come out exactly as the
+    # parser gives them (it drops NULs and reads every line end as "\n").
+    linked = Linker(callbacks=[_nofollow], skip_tags={"pre", "code"}).linkify(str(escape(text)))
+    paragraphs = [p.replace("\n", "<br>") for p in linked.split("\n\n")]
+    assert resident_text(text) == "".join(f"<p>{p}</p>" for p in paragraphs if p.strip())
