@@ -19,10 +19,10 @@ from decide.components import Manifest
 from decide.components import Setting
 from decide.components import Task
 from decide.components.proposals.admin import bp as admin_bp
+from decide.components.proposals.answers import export_rows
 from decide.components.proposals.models import Endorsement
 from decide.components.proposals.models import Proposal
 from decide.components.proposals.models import Support
-from decide.components.proposals.services import export_rows
 from decide.components.proposals.views import bp
 from decide.core.i18n import translate
 from decide.extensions import db

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from decide.admin.views import register_log_sentences
-from decide.components.proposals import services
+from decide.components.proposals import answers
 from decide.components.proposals.forms import ANSWER_STATE_LABELS
 from decide.components.proposals.forms import AdminFilterForm
 from decide.components.proposals.forms import AnswerForm
@@ -41,7 +41,7 @@ from decide.extensions import db
 from decide.spaces.models import Scope
 from decide.spaces.views import component_admin_blueprint
 
-bp = component_admin_blueprint("proposals", __name__, allow=services.can_enter_proposals_admin)
+bp = component_admin_blueprint("proposals", __name__, allow=answers.can_enter_proposals_admin)
 
 PAGE_SIZE = 30
 
@@ -63,14 +63,14 @@ def proposal_or_404(proposal_id: int) -> Proposal:
 
 def require_manager() -> None:
     """Bulk actions, official proposals and exports: not for valuators."""
-    if not services.can_manage_proposals(current_user, g.component):
+    if not answers.can_manage_proposals(current_user, g.component):
         abort(403)
 
 
 def list_conditions(form: AdminFilterForm) -> list:
     """What the filters ask; a valuator sees the proposals assigned to them only."""
     conditions = [Proposal.component_id == g.component.id, Proposal.published_at.is_not(None)]
-    if not services.can_manage_proposals(current_user, g.component):
+    if not answers.can_manage_proposals(current_user, g.component):
         conditions.append(Proposal.valuator_id == current_user.id)
     state = form.valid("state")
     if state == "not_answered":
@@ -104,7 +104,7 @@ def list_conditions(form: AdminFilterForm) -> list:
 
 @bp.route("/")
 def index():
-    valuators = services.valuators_of(g.process)
+    valuators = answers.valuators_of(g.process)
     form = AdminFilterForm(request.args, categories=g.process.categories, valuators=valuators)
     form.validate()
     conditions = list_conditions(form)
@@ -119,7 +119,7 @@ def index():
     filters = {field.name: request.args[field.name] for field in form
                if field.name in request.args and field.type != "SubmitField"
                and request.args[field.name] and not field.errors}
-    manager = services.can_manage_proposals(current_user, g.component)
+    manager = answers.can_manage_proposals(current_user, g.component)
     bulk = BulkForm(valuators, formdata=None, next=request.full_path) if manager else None
     return render_template("components/proposals/admin/index.html", form=form, bulk=bulk,
                            proposals=proposals, total=total, page=page, pages=pages,
@@ -129,17 +129,17 @@ def index():
 @bp.route("/bulk", methods=["POST"])
 def bulk():
     require_manager()
-    valuators = services.valuators_of(g.process)
+    valuators = answers.valuators_of(g.process)
     form = BulkForm(valuators)
     if form.validate_on_submit():
-        done = saved(form, services.apply_bulk_action, g.component, action=form.action.data,
+        done = saved(form, answers.apply_bulk_action, g.component, action=form.action.data,
                      proposal_ids=form.proposal_ids.data, valuator_id=form.valuator_id.data)
         if done:
             flash(bulk_message(form.action.data, done.result), "success")
             return redirect(safe_next(form.next.data, url_for(".index")))
     chosen = db.session.scalars(
         select(Proposal).where(Proposal.id.in_([i for i in form.proposal_ids.data or ()
-                                                if 0 < i <= services.MAX_ID]),
+                                                if 0 < i <= answers.MAX_ID]),
                                Proposal.component_id == g.component.id,
                                Proposal.published_at.is_not(None))
         .order_by(Proposal.id)
@@ -162,10 +162,10 @@ def bulk_message(action: str, count: int) -> str:
 @bp.route("/<int(max=2147483647):proposal_id>", methods=["GET", "POST"])
 def answer(proposal_id: int):
     proposal = proposal_or_404(proposal_id)
-    if not services.can_answer(current_user, proposal):
+    if not answers.can_answer(current_user, proposal):
         abort(403)
     form = AnswerForm(obj=proposal, with_costs=g.settings["answers_with_costs"])
-    if form.validate_on_submit() and saved(form, services.answer_proposal, proposal,
+    if form.validate_on_submit() and saved(form, answers.answer_proposal, proposal,
                                            **form.values()):
         if proposal.answer_published_at is not None:
             flash(_("The answer is saved and public."), "success")
@@ -174,7 +174,7 @@ def answer(proposal_id: int):
                   "success")
         return redirect(url_for(".index"))
     return render_form("components/proposals/admin/answer.html", form, proposal=proposal,
-                       manager=services.can_manage_proposals(current_user, g.component),
+                       manager=answers.can_manage_proposals(current_user, g.component),
                        state_labels=ANSWER_STATE_LABELS)
 
 
@@ -185,7 +185,7 @@ def new():
     require_manager()
     scopes = db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
     form = OfficialProposalForm(g.process.categories, scopes)
-    if form.validate_on_submit() and saved(form, services.create_official_proposal,
+    if form.validate_on_submit() and saved(form, answers.create_official_proposal,
                                            g.component, **form.values()):
         flash(_("The official proposal is published."), "success")
         return redirect(url_for(".index"))
@@ -206,14 +206,14 @@ def download(body: str, mimetype: str, extension: str) -> Response:
 @bp.route("/export.csv")
 def export_csv():
     require_manager()
-    return download(services.rows_as_csv(services.export_rows(g.component)),
+    return download(answers.rows_as_csv(answers.export_rows(g.component)),
                     "text/csv", "csv")
 
 
 @bp.route("/export.json")
 def export_json():
     require_manager()
-    rows = services.export_rows(g.component)
+    rows = answers.export_rows(g.component)
     return download(json.dumps(rows, ensure_ascii=False, indent=2), "application/json", "json")
 
 
@@ -242,5 +242,5 @@ LOG_ACTIONS = {
 def _init(state) -> None:
     register_log_sentences(state.app, LOG_SENTENCES, actions=LOG_ACTIONS,
                            resource_types={"proposal": _l("Proposal")})
-    state.app.jinja_env.globals["can_answer"] = services.can_answer
-    state.app.jinja_env.globals["can_manage_proposals"] = services.can_manage_proposals
+    state.app.jinja_env.globals["can_answer"] = answers.can_answer
+    state.app.jinja_env.globals["can_manage_proposals"] = answers.can_manage_proposals

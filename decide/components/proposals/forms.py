@@ -16,9 +16,9 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
+from decide.components.proposals.answers import OFFICIAL_BODY_LENGTH
 from decide.components.proposals.services import ADDRESS_MAX_LENGTH
 from decide.components.proposals.services import BODY_MIN_LENGTH
-from decide.components.proposals.services import OFFICIAL_BODY_LENGTH
 from decide.components.proposals.services import TITLE_LENGTH
 from decide.core.forms import Form
 from decide.core.forms import max_length

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from decide.admin.views import log_sentence
-from decide.components.proposals import services
+from decide.components.proposals import answers
 from decide.components.proposals.models import Proposal
 from decide.core.models import ActionLog
 from decide.core.models import utcnow
@@ -34,7 +34,7 @@ def log(db) -> list[tuple[str, str, int]]:
 
 def answer(actor, proposal, **values):
     values.setdefault("answer", {"en": "<p>We will look at it.</p>"})
-    return services.answer_proposal(actor, proposal, **values)
+    return answers.answer_proposal(actor, proposal, **values)
 
 
 # --- answers --------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def test_the_answer_is_sanitized(db, admin, make_proposal):
 def test_a_rejection_says_why(db, admin, make_proposal, text):
     proposal = make_proposal()
     with pytest.raises(DomainError) as error:
-        services.answer_proposal(admin, proposal, state="rejected", answer=text)
+        answers.answer_proposal(admin, proposal, state="rejected", answer=text)
     assert error.value.field == "answer"
     assert error.value.message == "Say why the proposal is rejected."
     assert proposal.state is None
@@ -200,7 +200,7 @@ def test_publishing_in_bulk_tells_each_author_and_follower_once(db, admin, make_
         answer(admin, proposal, state="evaluating")
     db.session.commit()
 
-    assert services.publish_answers(admin, [first, second, unanswered]) == 2
+    assert answers.publish_answers(admin, [first, second, unanswered]) == 2
     db.session.commit()
 
     assert first.public_state == "evaluating" and second.public_state == "evaluating"
@@ -214,7 +214,7 @@ def test_publishing_in_bulk_tells_each_author_and_follower_once(db, admin, make_
     assert [action for action, *_ in log(db)].count("publish_answer") == 2
     # Nothing waits any more: publishing again is refused and tells nobody twice.
     with pytest.raises(DomainError, match="waiting"):
-        services.publish_answers(admin, [first, second])
+        answers.publish_answers(admin, [first, second])
     assert len(answered_notifications(db)) == 4
 
 
@@ -260,18 +260,18 @@ def test_who_may_answer(db, admin, staff, make_proposal, create_user, grant, cre
     elsewhere_assigned = make_proposal(valuator_id=elsewhere.id)
 
     for person in (admin, process_admin):
-        assert services.can_answer(person, assigned) and services.can_answer(person, unassigned)
-    assert services.can_answer(valuator, assigned)
-    assert not services.can_answer(valuator, unassigned)
-    assert not services.can_answer(other_valuator, assigned)
-    assert not services.can_answer(elsewhere, elsewhere_assigned)  # not a valuator here
-    assert not services.can_answer(moderator, assigned)
-    assert not services.can_answer(assigned.author, assigned)
+        assert answers.can_answer(person, assigned) and answers.can_answer(person, unassigned)
+    assert answers.can_answer(valuator, assigned)
+    assert not answers.can_answer(valuator, unassigned)
+    assert not answers.can_answer(other_valuator, assigned)
+    assert not answers.can_answer(elsewhere, elsewhere_assigned)  # not a valuator here
+    assert not answers.can_answer(moderator, assigned)
+    assert not answers.can_answer(assigned.author, assigned)
 
-    assert services.can_enter_proposals_admin(valuator, process)
-    assert not services.can_enter_proposals_admin(moderator, process)
-    assert not services.can_manage_proposals(valuator, assigned.component)
-    assert services.can_manage_proposals(process_admin, assigned.component)
+    assert answers.can_enter_proposals_admin(valuator, process)
+    assert not answers.can_enter_proposals_admin(moderator, process)
+    assert not answers.can_manage_proposals(valuator, assigned.component)
+    assert answers.can_manage_proposals(process_admin, assigned.component)
 
 
 def test_a_valuator_answers_the_assigned_proposals_only(db, staff, make_proposal):
@@ -292,7 +292,7 @@ def test_a_valuator_whose_role_is_taken_away_answers_no_more(db, staff, make_pro
     db.session.delete(role)
     db.session.commit()
     db.session.expire(valuator)
-    assert not services.can_answer(valuator, proposal)
+    assert not answers.can_answer(valuator, proposal)
 
 
 def test_assigning_needs_a_valuator_of_the_process(db, admin, staff, make_proposal, create_user,
@@ -305,13 +305,13 @@ def test_assigning_needs_a_valuator_of_the_process(db, admin, staff, make_propos
     grant(elsewhere, create_process(), Role.VALUATOR)
     for wrong in (None, create_user(), moderator, elsewhere, process_admin, admin):
         with pytest.raises(DomainError) as error:
-            services.assign_valuator(admin, proposals, wrong)
+            answers.assign_valuator(admin, proposals, wrong)
         assert error.value.field == "valuator_id"
     assert {p.valuator_id for p in proposals} == {None}
 
-    assert services.assign_valuator(admin, proposals, valuator) == 2
+    assert answers.assign_valuator(admin, proposals, valuator) == 2
     assert {p.valuator_id for p in proposals} == {valuator.id}
-    assert services.unassign_valuator(admin, proposals[:1]) == 1
+    assert answers.unassign_valuator(admin, proposals[:1]) == 1
     assert [p.valuator_id for p in proposals] == [None, valuator.id]
     assert [action for action, *_ in log(db)] == ["assign_valuator", "assign_valuator",
                                                    "unassign_valuator"]
@@ -325,21 +325,21 @@ def test_bulk_actions_refuse_what_is_not_a_published_proposal_of_the_component(
     draft = make_proposal(published_at=None)
     for ids in ([mine.id, other.id], [draft.id], [mine.id, 2**31], [mine.id, -1]):
         with pytest.raises(DomainError) as error:
-            services.apply_bulk_action(admin, component, action="assign_valuator",
+            answers.apply_bulk_action(admin, component, action="assign_valuator",
                                        proposal_ids=ids, valuator_id=valuator.id)
         assert error.value.field == "proposal_ids"
     with pytest.raises(DomainError) as error:
-        services.apply_bulk_action(admin, component, action="assign_valuator", proposal_ids=[])
+        answers.apply_bulk_action(admin, component, action="assign_valuator", proposal_ids=[])
     assert error.value.field == "proposal_ids"
     with pytest.raises(DomainError) as error:
-        services.apply_bulk_action(admin, component, action="delete", proposal_ids=[mine.id])
+        answers.apply_bulk_action(admin, component, action="delete", proposal_ids=[mine.id])
     assert error.value.field == "action"
     with pytest.raises(DomainError) as error:
-        services.apply_bulk_action(admin, component, action="assign_valuator",
+        answers.apply_bulk_action(admin, component, action="assign_valuator",
                                    proposal_ids=[mine.id], valuator_id=2**40)
     assert error.value.field == "valuator_id"
     assert {mine.valuator_id, other.valuator_id, draft.valuator_id} == {None}
-    assert services.apply_bulk_action(admin, component, action="assign_valuator",
+    assert answers.apply_bulk_action(admin, component, action="assign_valuator",
                                       proposal_ids=[mine.id], valuator_id=valuator.id) == 1
     assert mine.valuator_id == valuator.id
 
@@ -349,7 +349,7 @@ def test_bulk_actions_refuse_what_is_not_a_published_proposal_of_the_component(
 def test_an_official_proposal_is_the_councils_and_published_at_once(
         db, admin, component, create_category, create_scope, process):
     category, scope = create_category(process), create_scope()
-    proposal = services.create_official_proposal(
+    proposal = answers.create_official_proposal(
         admin, component, title="  A new library in the old market  ", body="With a garden.",
         category_id=category.id, scope_id=scope.id, address="Market square")
     db.session.commit()
@@ -376,7 +376,7 @@ def test_an_official_proposal_with_bad_values_is_refused(db, admin, component, c
         values = {"category_id": create_category(create_process()).id}
     fields = {"title": "A new library in the old market", "body": "With a garden.", **values}
     with pytest.raises(DomainError) as error:
-        services.create_official_proposal(admin, component, **fields)
+        answers.create_official_proposal(admin, component, **fields)
     assert error.value.field == field
     assert db.session.scalars(select(Proposal)).all() == []
 
@@ -384,7 +384,7 @@ def test_an_official_proposal_with_bad_values_is_refused(db, admin, component, c
 def test_no_official_proposals_when_they_are_switched_off(db, admin, component, configure):
     configure(official_proposals_enabled=False)
     with pytest.raises(DomainError, match="switched off"):
-        services.create_official_proposal(admin, component, title="A new library in town",
+        answers.create_official_proposal(admin, component, title="A new library in town",
                                           body="With a garden.")
 
 
@@ -404,7 +404,7 @@ def test_the_export_has_the_internal_state_and_what_residents_see(
     make_proposal(published_at=None)  # a draft is its author's only
     db.session.commit()
 
-    rows = services.export_rows(waiting.component)
+    rows = answers.export_rows(waiting.component)
 
     assert [row["id"] for row in rows] == [waiting.id, official.id]
     first, second = rows
@@ -415,9 +415,9 @@ def test_the_export_has_the_internal_state_and_what_residents_see(
     assert first["category"] == "Trees" and first["valuator"] == "val"
     assert first["url"] == f"https://decide.test/processes/green-streets/f/{waiting.component_id}" \
                            f"/proposals/{waiting.id}"
-    assert list(first) == services.export_columns()
+    assert list(first) == answers.export_columns()
 
-    table = list(csv.DictReader(io.StringIO(services.rows_as_csv(rows))))
+    table = list(csv.DictReader(io.StringIO(answers.rows_as_csv(rows))))
     assert table[1]["title"] == "'=HYPERLINK(\"http://evil\")"
     assert table[1]["body"] == "'+1 @SUM(A1) -2"
     assert table[0]["answer_published"] == "False" and table[0]["supports"] == "0"
@@ -426,7 +426,7 @@ def test_the_export_has_the_internal_state_and_what_residents_see(
 
 
 def test_an_empty_export_still_has_its_header(db, component):
-    assert services.rows_as_csv(services.export_rows(component)).startswith("id,title,body,")
+    assert answers.rows_as_csv(answers.export_rows(component)).startswith("id,title,body,")
 
 
 @pytest.mark.parametrize("value, safe", [
@@ -434,7 +434,7 @@ def test_an_empty_export_still_has_its_header(db, component):
     ("\r=1", "'\r=1"), ("a=1", "a=1"), ("", ""), (-1, -1), (None, None),
 ])
 def test_spreadsheet_formulas_are_defused(value, safe):
-    assert services.spreadsheet_safe(value) == safe
+    assert answers.spreadsheet_safe(value) == safe
 
 
 # --- the action log ---------------------------------------------------------------------------
@@ -444,11 +444,11 @@ def test_every_staff_action_reads_as_a_sentence_in_the_log(db, app, admin, staff
     _, valuator = staff
     configure(publish_answers_immediately=False)
     proposal = make_proposal(title="Shade for the bus stops of the ring road")
-    services.assign_valuator(admin, [proposal], valuator)
-    services.unassign_valuator(admin, [proposal])
+    answers.assign_valuator(admin, [proposal], valuator)
+    answers.unassign_valuator(admin, [proposal])
     answer(admin, proposal, state="evaluating")
-    services.publish_answers(admin, [proposal])
-    services.create_official_proposal(admin, component, title="A new library in the old market",
+    answers.publish_answers(admin, [proposal])
+    answers.create_official_proposal(admin, component, title="A new library in the old market",
                                       body="With a garden.")
     db.session.commit()
     with app.test_request_context():
