@@ -4,6 +4,7 @@ Staff rich text is sanitized on save against an allowlist; resident text is neve
 it is escaped, and its links made clickable with rel="nofollow ugc".
 """
 
+import re
 import threading
 from functools import partial
 
@@ -31,6 +32,10 @@ def _nofollow(attrs, new=False):
         attrs[(None, "rel")] = "nofollow ugc"
     return attrs
 
+
+# Every address the linker finds has a dot right before a letter ("example.org"). Its own
+# expression backtracks at every word (as slow as the parser on a long text); this is not.
+_DOT_LETTER = re.compile(r"\.\w")
 
 # A Linker keeps its parser's state between calls: shared by the threads of a gthread
 # worker, two pages rendering at once got each other's text. One per thread.
@@ -71,7 +76,8 @@ def resident_text(text: str | None) -> Markup:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     escaped = str(escape(text))
     linker = _resident_linker()
-    linked = linker.linkify(escaped) if linker.url_re.search(escaped) else escaped
+    may_link = _DOT_LETTER.search(escaped) and linker.url_re.search(escaped)
+    linked = linker.linkify(escaped) if may_link else escaped
     paragraphs = [p.replace("\n", "<br>") for p in linked.split("\n\n")]
     return Markup("".join(f"<p>{p}</p>" for p in paragraphs if p.strip()))  # noqa: S704
 
