@@ -103,10 +103,20 @@ def format_money(amount: int | Decimal | None) -> str:
     return format_currency(amount, currency)
 
 
+def _medium_to_the_minute() -> str:
+    """The locale's medium date and short time, joined the locale's way."""
+    locale = Locale.parse(str(get_locale()))
+    return (str(locale.datetime_formats["medium"])
+            .replace("{1}", locale.date_formats["medium"].pattern)
+            .replace("{0}", locale.time_formats["short"].pattern))
+
+
 def format_when(value: datetime | date | None, style: str = "medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
+        if style == "medium":  # to the minute: seconds are noise on a comment or a log entry
+            return format_datetime(value, _medium_to_the_minute())
         return format_datetime(value, style)
     return format_date(value, style)
 

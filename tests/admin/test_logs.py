@@ -92,7 +92,7 @@ def test_the_time_is_shown_in_the_organizations_zone(client, db, admin, login):
     line = sentences(client.get("/admin/logs"))[0]
 
     assert line == ("Resident 1 published the process Green Streets — "
-                    "Mar 21, 2025, 12:15:00 AM")
+                    "Mar 21, 2025, 12:15 AM")
 
 
 def test_an_unknown_combination_reads_as_a_generic_sentence(client, db, admin, login):
