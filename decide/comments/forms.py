@@ -22,9 +22,9 @@ def _whole_number(value) -> int | None:
         return None
 
 
-def body_field():
+def body_field(label=_l("Comment")):
     return TextAreaField(
-        _l("Comment"), validators=[required(), max_length(MAX_LENGTH)],
+        label, validators=[required(), max_length(MAX_LENGTH)],
         description=_l("Plain text, at most %(max)d characters. Write @nickname to let a "
                        "participant know.", max=MAX_LENGTH),
         render_kw={"rows": 4, "maxlength": MAX_LENGTH},
@@ -42,6 +42,13 @@ class CommentForm(Form):
     )
     parent_id = HiddenField()
     submit = SubmitField(_l("Publish the comment"))
+
+
+class ReplyForm(Form):
+    """A reply, on the page of a comment's "Reply" link (the comment is in the address)."""
+
+    body = body_field(_l("Your reply"))
+    submit = SubmitField(_l("Publish the reply"))
 
 
 class EditCommentForm(Form):

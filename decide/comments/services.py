@@ -200,6 +200,12 @@ class Thread:
     def can_delete(self, node: Node) -> bool:
         return _can_delete(True, self.user, node.comment)
 
+    def can_report(self, node: Node) -> bool:
+        """What moderation's `can_report` answers for a comment shown here, without asking
+        once per comment whether the reader sees the resource: they are reading its thread."""
+        return _signed_in(self.user) and not node.is_deleted and not node.is_hidden \
+            and node.comment.author_id != self.user.id
+
     def shows_text(self, node: Node) -> bool:
         return not node.is_deleted and (not node.is_hidden or self.moderator)
 
@@ -226,6 +232,10 @@ def _sort_key(order: str):
 def load_thread(resource: Resource, user, order: str = DEFAULT_ORDER) -> Thread:
     """All comments of `resource` with their authors (one query), the reader's votes (one
     more when signed in) and the mentioned accounts (one more when there are mentions)."""
+    # `current_user` is a proxy that looks the reader up again at every attribute read; the
+    # permissions of a long thread read them thousands of times.
+    unproxied = getattr(user, "_get_current_object", None)
+    user = unproxied() if unproxied is not None else user
     order = order if order in ORDERS else DEFAULT_ORDER
     rules = comment_rules(resource)
     comments = db.session.scalars(

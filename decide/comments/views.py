@@ -2,8 +2,9 @@
 
 The thread itself is shown by the page of the resource (`load_thread` and the
 `comments_section` macro); these views take the forms it posts and go back to it, at the
-comment. A form that cannot be accepted is shown again on a small page of its own, with the
-message and what was typed.
+comment. Replying, like editing, happens on a small page of its own (the thread links to
+it: a form under each of hundreds of comments made long threads slow and heavy). A form
+that cannot be accepted is shown again on such a page, with the message and what was typed.
 """
 
 import re
@@ -23,6 +24,7 @@ from decide.comments import services
 from decide.comments.forms import CommentForm
 from decide.comments.forms import DeleteCommentForm
 from decide.comments.forms import EditCommentForm
+from decide.comments.forms import ReplyForm
 from decide.comments.forms import VoteForm
 from decide.comments.models import Comment
 from decide.components import manifests
@@ -105,6 +107,22 @@ def create(resource_id: int):
                             else _("Your comment is published."))
     return render_form("comments/form.html", form, resource=resource, parent=parent,
                        alignment=parent is None and services.comment_rules(resource).alignment)
+
+
+@bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+def reply(comment_id: int):
+    """The page of a comment's "Reply" link: the comment quoted, and the form."""
+    parent = _comment_or_404(comment_id)
+    resource = parent.commentable
+    _require(services.can_reply(current_user, parent), resource)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        done = saved(form, services.create_comment, resource, body=form.body.data,
+                     parent=parent)
+        if done:
+            return _back_to(done.result, _("Your reply is published."))
+    return render_form("comments/form.html", form, resource=resource, parent=parent,
+                       alignment=False)
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from decide.comments.models import CommentVote
 from decide.components import CommentRules
 from decide.core.models import utcnow
 from decide.core.services import DomainError
+from decide.moderation.services import can_report
 from decide.notifications.models import Notification
 from decide.notifications.services import is_following
 from decide.spaces.models import Role
@@ -497,3 +498,31 @@ def test_a_hidden_comment_shows_its_text_to_moderators_only(db, note, create_use
         assert len(node.replies) == 1  # the replies keep their place
         assert not thread.can_reply(node) and not thread.can_vote(node)
         assert thread.count == 1
+
+
+def test_the_threads_permissions_answer_as_the_services_do(db, note, create_user, grant,
+                                                           create_comment):
+    # The thread answers for hundreds of comments at once; its answers are the services' ones
+    # (and moderation's for reports), for every reader and every state of a comment.
+    author, other, blocked, moderator = (create_user() for _ in range(4))
+    grant(moderator, note.component.process, Role.MODERATOR)
+    shown = create_comment(note, author)
+    deepest = shown
+    for _level in range(3):
+        deepest = create_comment(note, other, parent=deepest)
+    hidden = create_comment(note, author)
+    hidden.hidden_at = utcnow()
+    gone = create_comment(note, other)
+    services.delete_comment(other, gone)
+    blocked.blocked_at = utcnow()
+    db.session.commit()
+    for reader in (None, author, other, blocked, moderator):
+        thread = services.load_thread(note, reader)
+        for node in thread:
+            comment = node.comment
+            assert (thread.can_reply(node), thread.can_vote(node), thread.can_edit(node),
+                    thread.can_delete(node), thread.can_report(node)) == (
+                services.can_reply(reader, comment), services.can_vote_comment(reader, comment),
+                services.can_edit_comment(reader, comment),
+                services.can_delete_comment(reader, comment),
+                can_report(reader, resource=comment)), (reader, comment.id)

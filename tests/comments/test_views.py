@@ -60,6 +60,8 @@ def request_for(action: str, note, comment):
     return {
         "comment": ("post", f"/comments/{note.id}", {"body": "Hello there"}),
         "reply": ("post", f"/comments/{note.id}", {"body": "Hello", "parent_id": comment.id}),
+        "reply_page": ("get", f"/comments/{comment.id}/reply", None),
+        "reply_here": ("post", f"/comments/{comment.id}/reply", {"body": "Hello"}),
         "edit_page": ("get", f"/comments/{comment.id}/edit", None),
         "edit": ("post", f"/comments/{comment.id}/edit", {"body": "Changed"}),
         "delete": ("post", f"/comments/{comment.id}/delete", {}),
@@ -69,14 +71,15 @@ def request_for(action: str, note, comment):
 
 # who × action → the answer: "signin" (sent to sign in), a status code
 MATRIX = {
-    "anonymous": {"comment": "signin", "reply": "signin", "edit_page": "signin",
-                  "edit": "signin", "delete": "signin", "vote": "signin"},
-    "other": {"comment": 303, "reply": 303, "edit_page": 403, "edit": 403, "delete": 403,
-              "vote": 303},
-    "author": {"comment": 303, "reply": 303, "edit_page": 200, "edit": 303, "delete": 303,
-               "vote": 403},
-    "moderator": {"comment": 303, "reply": 303, "edit_page": 403, "edit": 403,
-                  "delete": 403, "vote": 303},
+    "anonymous": {"comment": "signin", "reply": "signin", "reply_page": "signin",
+                  "reply_here": "signin", "edit_page": "signin", "edit": "signin",
+                  "delete": "signin", "vote": "signin"},
+    "other": {"comment": 303, "reply": 303, "reply_page": 200, "reply_here": 303,
+              "edit_page": 403, "edit": 403, "delete": 403, "vote": 303},
+    "author": {"comment": 303, "reply": 303, "reply_page": 200, "reply_here": 303,
+               "edit_page": 200, "edit": 303, "delete": 303, "vote": 403},
+    "moderator": {"comment": 303, "reply": 303, "reply_page": 200, "reply_here": 303,
+                  "edit_page": 403, "edit": 403, "delete": 403, "vote": 303},
 }
 CASES = [(who, action, answer) for who, answers in MATRIX.items()
          for action, answer in answers.items()]
@@ -257,6 +260,63 @@ def test_a_reply_too_deep_shows_why(db, client, login, note, user, create_commen
     assert count_comments(db) == 4
 
 
+def test_the_reply_page_quotes_the_comment_and_publishes_the_reply(db, client, login, note,
+                                                                   people):
+    comment = people["comment"]
+    login(people["other"])
+    page = client.get(f"/comments/{comment.id}/reply").get_data(as_text=True)
+    assert "Reply to a comment on" in page and "The first comment" in page
+    assert '<label for="body">Your reply</label>' in page and "Publish the reply" in page
+    assert 'name="parent_id"' not in page  # the comment replied to is in the address
+
+    response = client.post(f"/comments/{comment.id}/reply", data={"body": "Me too"})
+    reply = db.session.scalars(select(Comment).where(Comment.parent_id == comment.id)).one()
+    assert (reply.body, reply.depth, reply.author_id) == ("Me too", 1, people["other"].id)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"#comment-{reply.id}")
+    assert "Your reply is published." in client.get(response.headers["Location"]).get_data(
+        as_text=True)
+
+
+def test_an_empty_reply_shows_the_form_again_at_the_same_address(db, client, login, note,
+                                                                 people):
+    login(people["other"])
+    response = client.post(f"/comments/{people['comment'].id}/reply", data={"body": "  "})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<form method="post" novalidate>' in page and "The first comment" in page
+    assert count_comments(db) == 1
+
+
+def test_a_comment_that_takes_no_reply_has_no_reply_page(db, client, login, note, user,
+                                                         create_comment, create_user):
+    deepest = create_comment(note, user)
+    for _level in range(3):
+        deepest = create_comment(note, user, parent=deepest)
+    gone = create_comment(note, user, body="Regret")
+    services.delete_comment(user, gone)
+    db.session.commit()
+    login(create_user())
+    for comment in (deepest, gone):
+        assert client.get(f"/comments/{comment.id}/reply").status_code == 403
+        assert client.post(f"/comments/{comment.id}/reply",
+                           data={"body": "Hi"}).status_code == 403
+    assert client.get("/comments/99999/reply").status_code == 404
+    assert count_comments(db) == 5
+
+
+def test_a_deleted_comment_is_not_quoted_when_a_reply_to_it_is_refused(db, client, login, note,
+                                                                       user, create_comment):
+    gone = create_comment(note, user, body="Regret")
+    services.delete_comment(user, gone)
+    db.session.commit()
+    login(user)
+    response = client.post(f"/comments/{note.id}",
+                           data={"body": "Hi", "parent_id": str(gone.id)})
+    assert response.status_code == 400
+    assert "Regret" not in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("url", ["/comments/99999", "/comments/99999999999"])
 def test_an_unknown_resource_is_not_found(client, login, user, note, url):
     login(user)
@@ -270,7 +330,7 @@ def test_comments_are_not_commented_directly(db, client, login, note, user, crea
     assert count_comments(db) == 1
 
 
-@pytest.mark.parametrize("path", ["edit", "delete", "vote"])
+@pytest.mark.parametrize("path", ["reply", "edit", "delete", "vote"])
 @pytest.mark.parametrize("comment_id", ["99999", "99999999999"])
 def test_an_unknown_comment_is_not_found(client, login, user, note, path, comment_id):
     login(user)
@@ -361,7 +421,18 @@ def test_the_thread_shows_comments_replies_and_the_readers_controls(
     assert 'aria-pressed="true"' in html  # the reader's up vote
     assert f'action="/comments/{reply.id}/delete"' in html  # the reader's own comment
     assert f'action="/comments/{first.id}/delete"' not in html
-    assert "<details" in html and 'name="alignment"' in html
+    assert 'name="alignment"' in html  # the new comment's form, once
+    assert html.count("<textarea") == 1
+    # Replies are written on a page of their own; not to a deleted comment.
+    assert f'href="/comments/{first.id}/reply"' in html
+    assert f'href="/comments/{reply.id}/reply"' in html
+    assert f'href="/comments/{gone.id}/reply"' not in html
+    # One form of two buttons votes on someone else's comment, up or down.
+    votes = re.search(rf'<form method="post" action="/comments/{first.id}/vote".*?</form>',
+                      html, re.S).group(0)
+    assert votes.count('name="csrf_token"') == 1
+    assert 'name="weight" value="1"' in votes and 'name="weight" value="-1"' in votes
+    assert f'action="/comments/{reply.id}/vote"' not in html  # not on one's own
     assert f"/moderation/report/{first.id}" in html or "report-link" in html
 
 
