@@ -1,10 +1,12 @@
 """Locale and time-zone selection, formatting filters, and content stored per locale."""
 
+from collections.abc import Callable
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
 
 from babel import Locale
+from babel import dates
 from flask import current_app
 from flask import g
 from flask import has_request_context
@@ -12,9 +14,9 @@ from flask import request
 from flask import session
 from flask_babel import format_currency
 from flask_babel import format_date
-from flask_babel import format_datetime
 from flask_babel import format_decimal
 from flask_babel import get_locale
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -103,22 +105,32 @@ def format_money(amount: int | Decimal | None) -> str:
     return format_currency(amount, currency)
 
 
-def _medium_to_the_minute() -> str:
+def _medium_to_the_minute(locale: Locale) -> str:
     """The locale's medium date and short time, joined the locale's way."""
-    locale = Locale.parse(str(get_locale()))
     return (str(locale.datetime_formats["medium"])
             .replace("{1}", locale.date_formats["medium"].pattern)
             .replace("{0}", locale.time_formats["short"].pattern))
 
 
+def when_formatter(style: str = "medium") -> Callable[[datetime | date | None], str]:
+    """`format_when` for the many dates of one page (a thread's comments): the reader's
+    locale, time zone and pattern are looked up once, not for every date."""
+    locale, zone = get_locale(), get_timezone()
+    # To the minute: seconds are noise on a comment or a log entry.
+    pattern = _medium_to_the_minute(locale) if style == "medium" else style
+
+    def when(value: datetime | date | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return dates.format_datetime(value, pattern, tzinfo=zone, locale=locale)
+        return dates.format_date(value, style, locale=locale)
+
+    return when
+
+
 def format_when(value: datetime | date | None, style: str = "medium") -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        if style == "medium":  # to the minute: seconds are noise on a comment or a log entry
-            return format_datetime(value, _medium_to_the_minute())
-        return format_datetime(value, style)
-    return format_date(value, style)
+    return when_formatter(style)(value) if value is not None else ""
 
 
 def format_day(value: datetime | date | None, style: str = "long") -> str:
@@ -136,6 +148,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["translated_html"] = localized_markup
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.globals["when_formatter"] = when_formatter
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.globals["get_locale"] = get_locale
