@@ -6,6 +6,7 @@ import re
 import pytest
 from flask_babel import force_locale
 from flask_babel import gettext
+from markupsafe import Markup
 from sqlalchemy import select
 
 from decide.comments.services import can_comment
@@ -168,7 +169,9 @@ def test_a_debate_page(client, component, create_debate, resident, other_residen
     assert "Vull &lt;b&gt;arbres&lt;/b&gt;" in html and "<b>arbres</b>" not in html
     assert 'href="https://www.vilanova.cat/plan" rel="nofollow ugc"' in html
     with force_locale("fr"):  # the reader's language
-        assert gettext("Written in %(language)s.", language="Català") in html
+        # The language's name is in that language, and marked so.
+        language = Markup('<span lang="ca">Català</span>')
+        assert gettext("Written in %(language)s.", language=language) in html
         assert gettext("Open-ended") in html and "Maria Puig" in html
     assert 'id="comments"' in html            # the thread
     assert "follow-form" in html              # follow button
@@ -181,7 +184,7 @@ def test_an_official_debate_shows_its_sanitized_rich_text(client, component, cre
     debate = create_debate(description={"en": "<p>Plant <strong>trees</strong></p>"})
     html = main_of(client.get(public_url(component, str(debate.id))))
     assert "<p>Plant <strong>trees</strong></p>" in html
-    assert "Official debate" in html
+    assert "The council" in html  # its author
 
 
 def test_a_closed_debate_shows_its_conclusion_and_takes_no_comments(client, component,
