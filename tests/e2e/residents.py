@@ -1,0 +1,88 @@
+"""Helpers of the residents' browser tests (proposals, debates, comments).
+
+Green Streets is the demo city's process in its proposals phase (decide/demo/participation.py
+says what residents wrote there). A fresh resident is signed up through the forms, in
+English, so the tests read the English text; the demo accounts keep their own language.
+"""
+
+import re
+import secrets
+import sqlite3
+from datetime import datetime
+
+PASSWORD = "walnut-ferry-lagoon-73"
+PROCESS = "/processes/green-streets"
+
+
+def sign_up(page, server, submit, name: str = "Robin Hale") -> str:
+    """A new resident, confirmed and signed in, who reads English: their nickname."""
+    nickname = f"robin{secrets.token_hex(3)}"
+    address = f"{nickname}@example.org"
+    page.goto(f"{server.url}/signup")
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Nickname").fill(nickname)
+    page.get_by_label("E-mail address").fill(address)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Preferred language").select_option("en")
+    page.get_by_label("I accept the terms of service").check()
+    submit(page.get_by_role("button", name="Sign up"))
+    [confirmation] = server.deliver(to=address)
+    page.goto(server.link_in(confirmation, "/confirm/"))
+    page.get_by_label("E-mail address").fill(address)
+    page.get_by_label("Password").fill(PASSWORD)
+    submit(page.locator("main").get_by_role("button", name="Sign in"))
+    assert page.get_by_role("navigation", name="Your account").get_by_role(
+        "link", name=nickname).is_visible()
+    return nickname
+
+
+def in_english(page, submit) -> None:
+    """Switch the signed-in account to English (its saved preference changes with it)."""
+    submit(page.get_by_role("button", name="English"))
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def component_url(server, kind: str) -> str:
+    """The public address of Green Streets' proposals or debates, as the process page links
+    it (the component's id comes from the demo's order of creation)."""
+    component_id = db_value(server, "select c.id from components c join processes p "
+                                    "on p.id = c.process_id where p.slug = 'green-streets' "
+                                    "and c.manifest_name = ?", kind)
+    return f"{server.url}{PROCESS}/f/{component_id}/{kind}/"
+
+
+def db_value(server, sql: str, *params):
+    """One value read from the server's database (read-only): an id the page does not show,
+    e.g. the address of a hidden proposal that no list links to."""
+    path = server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        row = connection.execute(sql, params).fetchone()
+    assert row is not None, f"nothing for {sql} {params}"
+    return row[0]
+
+
+def proposal_id(server, title_start: str) -> int:
+    return db_value(server, "select id from proposals_proposals where title like ?",
+                    f"{title_start}%")
+
+
+def card_titles(page) -> list[str]:
+    return page.locator(".proposal-card .card__title").all_inner_texts()
+
+
+def number_in(text: str) -> int:
+    return int(re.search(r"\d+", text.replace(",", "")).group())
+
+
+def card_count(card, what: str) -> int:
+    """A card's number of supports, comments or endorsements (0 when it says nothing)."""
+    for line in card.locator(".proposal-card__counts li").all_inner_texts():
+        if re.search(rf"\b{what}s?\b", line):
+            return number_in(line)
+    return 0
+
+
+def card_day(card) -> datetime:
+    """The day on a card's meta line ("By Grace Taylor · Nov 30, 2026")."""
+    meta = card.locator(".meta").inner_text()
+    return datetime.strptime(meta.split("·")[-1].strip(), "%b %d, %Y")
