@@ -137,3 +137,23 @@ def test_a_resident_starts_a_debate_and_closes_it(page, own_server, check_page, 
     check_page(page, "debate-mine-closed")
     page.goto(f"{debates}?state=closed")
     assert debate_titles(page) == [title, CLOSED]
+
+
+def test_the_debates_work_without_javascript(browser, live_server, submit):
+    context = browser.new_context(java_script_enabled=False,
+                                  viewport={"width": 360, "height": 740})
+    try:
+        page = context.new_page()
+        page.goto(component_url(live_server, "debates"))
+        page.get_by_label("State").select_option("open")
+        submit(page.get_by_role("button", name="Filter"))
+        assert debate_titles(page) == [OPEN]
+        submit(page.get_by_role("link", name=OPEN))
+        submit(page.get_by_role("link", name="Most recent"))
+        assert "order=recent" in page.url
+        authors = page.locator("#comments > .comment-list > .comment-item > .comment "
+                               ".comment__author").all_inner_texts()
+        assert authors == ["samuel", "maria"]
+    finally:
+        context.close()
+    live_server.assert_no_server_errors()

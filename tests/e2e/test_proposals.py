@@ -11,6 +11,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import ADMIN
+from tests.e2e.conftest import RESIDENT
 from tests.e2e.residents import PASSWORD
 from tests.e2e.residents import PROCESS
 from tests.e2e.residents import card_count
@@ -228,8 +229,15 @@ def test_the_list_and_a_proposal_work_without_javascript(browser, live_server, s
         submit(page.get_by_role("link", name="Oldest"))
         assert "order=oldest" in page.url
         assert page.locator(".comment").count() == 3
+        proposal = page.url.split("?")[0]
         submit(page.get_by_role("link", name="Sign in to comment"))
         assert page.url.startswith(f"{live_server.url}/signin?next=")
+        # Signed in, the resident is back at the conversation, with its form.
+        page.get_by_label("E-mail address").fill(RESIDENT[0])
+        page.get_by_label("Password").fill(RESIDENT[1])
+        submit(page.locator("main").get_by_role("button", name="Sign in"))
+        assert page.url == f"{proposal}#comments"
+        assert page.locator("#comments textarea").is_visible()
     finally:
         context.close()
     live_server.assert_no_server_errors()
