@@ -400,6 +400,7 @@ def test_a_resident_writes_a_proposal_supports_endorses_and_follows(browser, pag
 
 
     # With JavaScript off, in another session: the three supports go, then none is left.
+    # The first page still offers its button: pressed, it says why not.
     no_js = browser.new_context(java_script_enabled=False, viewport={"width": 360,
                                                                      "height": 740})
     try:
@@ -411,6 +412,12 @@ def test_a_resident_writes_a_proposal_supports_endorses_and_follows(browser, pag
             submit(supports_box(other).get_by_role("button", name="Support"))
             assert "You support this proposal." in other.locator(".flashes").inner_text()
         assert "You have 0 supports left." in supports_box(other).inner_text()
+        submit(supports_box(page).get_by_role("button", name="Support"))
+        assert page.locator("h1").inner_text() == "Support this proposal?"
+        assert "support" in page.get_by_role("alert").inner_text()
+        check_page(page, "proposal-support-refused")
+        submit(page.get_by_role("link", name="Cancel"))
+        assert "You have no supports left" in supports_box(page).inner_text()
         other.goto(f"{proposals}{proposal_id(own_server, SCHOOL_LANE)}")
         assert "You have no supports left" in supports_box(other).inner_text()
         assert not supports_box(other).get_by_role("button", name="Support").count()
