@@ -189,6 +189,17 @@ def test_a_visitor_browses_the_proposals_of_green_streets(page, live_server, che
         assert current.inner_text() == order
     check_page(page, "proposal-comments-most-discussed")
 
+    # A rejected one: the council says why; its supports stay as they are.
+    page.goto(component_url(live_server, "proposals") + "?state=rejected")
+    submit(page.get_by_role("link", name="Aparcamiento subterráneo bajo la plaza Mayor"))
+    assert page.locator(".proposal__header .badge--rejected").inner_text() == "Rejected"
+    answer = page.get_by_role("region", name="Answer of the council")
+    assert "archaeological remains" in answer.inner_text()
+    assert supports_box(page).locator(".proposal-supports__count").inner_text() == "3 supports"
+    assert "supports needed" not in supports_box(page).inner_text()
+    assert not supports_box(page).get_by_role("link").count()
+    check_page(page, "proposal-rejected")
+
     # An official proposal: the council's, no author.
     page.goto(component_url(live_server, "proposals") + "?q=school+playgrounds")
     submit(page.get_by_role("link", name=OFFICIAL))

@@ -59,6 +59,12 @@ def _is_open(proposal: Proposal) -> bool:
     return proposal.is_published and not proposal.is_withdrawn and not proposal.is_hidden
 
 
+def _takes_supports(proposal: Proposal) -> bool:
+    """Open and not rejected: once the council's no is published, its supports stay as they
+    are (Decidim hides the button of rejected proposals)."""
+    return _is_open(proposal) and proposal.public_state != "rejected"
+
+
 def _check_fields(component, values: dict, settings) -> dict:
     """The cleaned values of a proposal form, or a DomainError on the first wrong field."""
     title = " ".join((values.get("title") or "").split())
@@ -432,7 +438,7 @@ def _locked_for_supports(user, proposal: Proposal, settings) -> None:
         raise DomainError(_("Supports are not open in this phase."))
     if settings["supports_blocked"]:
         raise DomainError(_("Supports are closed: they can no longer change."))
-    if not _is_open(proposal):
+    if not _takes_supports(proposal):
         raise DomainError(_("This proposal cannot be supported."))
 
 
@@ -518,7 +524,7 @@ def can_support(user, proposal: Proposal) -> bool:
     """Supports (and withdrawing one) are open for the resident on this proposal now."""
     settings = component_settings(proposal.component)
     return (_active(user) and settings["supports_enabled"] and not settings["supports_blocked"]
-            and _is_open(proposal))
+            and _takes_supports(proposal))
 
 
 def can_endorse(user, proposal: Proposal) -> bool:

@@ -347,6 +347,23 @@ def test_no_support_for_withdrawn_hidden_or_draft_proposals(db, neighbour, suppo
     refused(services.support_proposal, neighbour, proposal)
 
 
+def test_a_rejected_proposal_keeps_its_supports_as_they_are(db, neighbour, resident,
+                                                           supporting, make_proposal):
+    proposal = make_proposal()
+    services.support_proposal(neighbour, proposal)
+    proposal.state, proposal.answered_at = "rejected", utcnow()
+    db.session.commit()
+    services.support_proposal(resident, proposal)  # the answer is not published yet
+    services.unsupport_proposal(resident, proposal)
+    proposal.answer_published_at = utcnow()
+    db.session.commit()
+    assert not services.can_support(resident, proposal)
+    assert not services.can_support(neighbour, proposal)
+    refused(services.support_proposal, resident, proposal)
+    refused(services.unsupport_proposal, neighbour, proposal)
+    assert proposal.supports_count == 1
+
+
 @pytest.mark.parametrize("state", ["blocked", "deleted"])
 def test_blocked_and_deleted_accounts_cannot_support(db, neighbour, supporting, make_proposal,
                                                      state):
