@@ -211,11 +211,12 @@ class AdminFilterForm(Form):
 
     q = StringField(_l("Search"), validators=[max_length(100)],
                     description=_l("Words of the title or the text, or a proposal's number."))
-    state = SelectField(_l("State"), choices=[], validate_choice=True,
+    # default="": a filter left out of the address is "All", not a wrong choice.
+    state = SelectField(_l("State"), choices=[], default="", validate_choice=True,
                         invalid_choice_message=_l("Choose one of the options."))
-    category = SelectField(_l("Category"), choices=[], validate_choice=True,
+    category = SelectField(_l("Category"), choices=[], default="", validate_choice=True,
                            invalid_choice_message=_l("Choose one of the options."))
-    valuator = SelectField(_l("Valuator"), choices=[], validate_choice=True,
+    valuator = SelectField(_l("Valuator"), choices=[], default="", validate_choice=True,
                            invalid_choice_message=_l("Choose one of the options."))
     submit = SubmitField(_l("Filter"))
 

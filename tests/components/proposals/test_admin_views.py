@@ -173,6 +173,8 @@ def test_the_list_filters_by_state(client, db, as_process_admin, base, make_prop
     assert ids(f"?category={category.id}") == [evaluating.id]
     assert ids(f"?valuator={valuator.id}") == [accepted.id]
     assert ids("?valuator=none") == sorted([fresh.id, evaluating.id, rejected.id, withdrawn.id])
+    # No filter is "All": nothing is marked as wrong.
+    assert 'class="field-error"' not in text(client.get(f"{base}/"))
     # A value that does not fit is ignored and marked, never an error.
     response = client.get(f"{base}/?state=approved&category=999&valuator=x")
     assert response.status_code == 200
