@@ -5,6 +5,7 @@ Organization admins see everything; a process admin sees the processes they admi
 the log entries of those processes; other staff reach the shell but see no process here.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import date
@@ -56,6 +57,9 @@ class NavItem:
     label: Any  # a lazy string
     admins_only: bool = True  # False: every staff member (process roles included) sees it
     position: int = 100  # lower first; equal positions keep the order of registration
+    # With admins_only=False, which other staff members may open it (None: all of them), so
+    # nobody is shown a section that would refuse them.
+    shown_to: Callable[[Any], bool] | None = None
 
 
 def register_nav(app, item: NavItem) -> None:
@@ -68,7 +72,14 @@ def admin_nav() -> list[NavItem]:
         return []
     items = sorted(current_app.extensions.get("decide.admin_nav", ()),
                    key=lambda item: item.position)
-    return [item for item in items if current_user.admin or not item.admins_only]
+    return [item for item in items if current_user.admin or (
+        not item.admins_only and (item.shown_to is None or item.shown_to(current_user)))]
+
+
+def register_tasks(app, tasks: Callable[[Any], list]) -> None:
+    """Modules other than components (moderation) add to the dashboard's "Waiting for you":
+    `tasks(user)` returns the user's [Task], as a manifest's `tasks` hook does."""
+    app.extensions.setdefault("decide.admin_tasks", []).append(tasks)
 
 
 # --- the dashboard ------------------------------------------------------------------------
@@ -124,6 +135,8 @@ def dashboard():
         select(func.count(Process.id)).where(Process.published_at.is_not(None))
     )
     tasks = [task for manifest in manifests().values() for task in manifest.tasks(current_user)]
+    tasks += [task for more in current_app.extensions.get("decide.admin_tasks", ())
+              for task in more(current_user)]
     return render_template("admin/dashboard.html", rows=rows, participants=count_users(),
                            published=published, tasks=tasks)
 

@@ -27,7 +27,9 @@ from sqlalchemy.orm import with_polymorphic
 from decide.admin.views import NavItem
 from decide.admin.views import register_log_sentences
 from decide.admin.views import register_nav
+from decide.admin.views import register_tasks
 from decide.admin.views import resource_type_names
+from decide.components import Task
 from decide.components import manifests
 from decide.core.forms import page_number
 from decide.core.forms import render_form
@@ -334,9 +336,25 @@ LOG_ACTIONS = {
 }
 
 
+def waiting_tasks(user) -> list[Task]:
+    """The reported items waiting in the queue of a moderator, for their dashboard."""
+    if not services.can_moderate_somewhere(user):
+        return []
+    conditions = queue_conditions("reported", services.moderated_process_ids(user), None)
+    waiting = db.session.scalar(
+        select(func.count(Resource.id)).join(Component, Component.id == Resource.component_id)
+        .where(*conditions)
+    )
+    if not waiting:
+        return []
+    return [Task(_("Reported content waiting for a moderator"), url_for("moderation_admin.queue"),
+                 waiting)]
+
+
 def init_app(app) -> None:
     register_nav(app, NavItem("moderation_admin.queue", _l("Moderation"), admins_only=False,
-                              position=200))
+                              position=200, shown_to=services.can_moderate_somewhere))
+    register_tasks(app, waiting_tasks)
     register_nav(app, NavItem("moderation_admin.users", _l("Reported and blocked participants"),
                               position=210))
     register_log_sentences(app, LOG_SENTENCES, actions=LOG_ACTIONS,

@@ -406,6 +406,27 @@ def test_the_navigation_shows_moderation_to_moderators_and_participants_to_admin
     assert 'href="/admin/moderation/users"' not in body
 
 
+@pytest.mark.parametrize("persona", ["valuator", "collaborator"])
+def test_the_navigation_leaves_moderation_out_for_staff_who_cannot_open_it(
+        client, db, organization, become, persona):
+    become(persona)
+    assert 'href="/admin/moderation"' not in client.get("/admin/").get_data(as_text=True)
+    assert client.get("/admin/moderation").status_code == 403
+
+
+@pytest.mark.parametrize("persona, waiting", [
+    ("moderator", 1), ("process admin", 1), ("admin", 1),
+    ("moderator of another process", 0), ("valuator", 0),
+])
+def test_the_dashboard_counts_the_reported_items_waiting_for_a_moderator(
+        client, db, scene, become, persona, waiting):
+    become(persona)
+    body = text(client.get("/admin/"))
+    task = re.search(r'<a href="/admin/moderation">Reported content waiting for a moderator</a>'
+                     r'\s*<span class="badge">(\d+)</span>', body)
+    assert (int(task.group(1)) if task else 0) == waiting
+
+
 def test_the_action_log_tells_what_moderators_did(client, db, scene, become):
     become("admin")
     client.post(f"/admin/moderation/{scene['reported'].id}/hide")
