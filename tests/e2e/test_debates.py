@@ -53,6 +53,7 @@ def test_a_visitor_reads_the_open_and_the_closed_debate(page, live_server, check
     assert page.locator(".debate__header dd").first.inner_text() == "The council"
     assert "We can plant about 400 trees a year." in page.locator(
         ".debate__description").inner_text()
+    assert not page.locator(".debate__actions").count()  # nothing a visitor can do there
     conversation = page.get_by_role("region", name="3 comments")
     assert conversation.get_by_role("link", name="Sign in to comment").is_visible()
     assert conversation.locator(".comment--for").count() == 1
