@@ -6,6 +6,7 @@ it is escaped, and its links made clickable with rel="nofollow ugc".
 
 import re
 import threading
+from functools import lru_cache
 from functools import partial
 
 import bleach
@@ -68,6 +69,12 @@ def sanitize_translated(texts: dict[str, str]) -> dict[str, str]:
     return {code: sanitize_html(text) for code, text in texts.items() if text}
 
 
+@lru_cache(maxsize=1024)
+def _linkified(escaped: str) -> str:
+    """The texts that hold an address are parsed once, not at every view of their page."""
+    return _resident_linker().linkify(escaped)
+
+
 def resident_text(text: str | None) -> Markup:
     """Resident-written text as HTML: escaped, paragraphs kept, links clickable."""
     # Line ends and NULs normalized as the HTML parser would; then most texts, which hold
@@ -75,9 +82,8 @@ def resident_text(text: str | None) -> Markup:
     # come out exactly as linkify would give them.
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     escaped = str(escape(text))
-    linker = _resident_linker()
-    may_link = _DOT_LETTER.search(escaped) and linker.url_re.search(escaped)
-    linked = linker.linkify(escaped) if may_link else escaped
+    may_link = _DOT_LETTER.search(escaped) and _resident_linker().url_re.search(escaped)
+    linked = _linkified(escaped) if may_link else escaped
     paragraphs = [p.replace("\n", "<br>") for p in linked.split("\n\n")]
     return Markup("".join(f"<p>{p}</p>" for p in paragraphs if p.strip()))  # noqa: S704
 
