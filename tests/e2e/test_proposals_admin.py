@@ -289,6 +289,13 @@ def test_the_debates_back_office(server, person, check_page, submit):
     closed = listed.filter(has_text="Should cars be kept out of the old town on Sundays?")
     assert closed.get_by_role("link", name=re.compile("^Delete")).count() == 0, "it has comments"
     check_page(admin, "debates-admin")
+    edit = closed.get_by_role("link", name=re.compile(r"^Edit\s*:")).get_attribute("href")
+    admin.goto(f"{server.url}{edit}/delete")  # the address, without a link to it
+    assert "This debate has comments, so it cannot be deleted." in admin.locator(
+        "main").inner_text()
+    assert admin.get_by_role("button", name="Delete the debate").count() == 0
+    check_page(admin, "debate-delete-refused")
+    admin.goto(admin_url(server, "debates"))
 
     submit(admin.get_by_role("link", name="New official debate"))
     submit(admin.get_by_role("button", name="Save"))
