@@ -229,8 +229,10 @@ def test_official_proposals_and_the_exports(server, person, check_page, submit):
     assert "The official proposal is published." in flash(admin)
     assert "Official proposal" in row(admin, title).inner_text()
     visitor = person()
-    visitor.goto(f"{server.url}{PROCESS}/f/{component_id(server, 'proposals')}/")
-    assert visitor.get_by_role("link", name=title).count() == 1
+    visitor.goto(f"{server.url}{PROCESS}/f/{component_id(server, 'proposals')}/proposals/"
+                 "?order=recent")
+    card = visitor.locator(".proposal-card").first
+    assert card.get_by_role("link", name=title).count() == 1, "the latest"
 
     with admin.expect_download() as download:
         admin.get_by_role("link", name="Export as CSV").click()
