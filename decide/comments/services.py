@@ -17,6 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from decide.comments.models import MAX_DEPTH
 from decide.comments.models import Comment
@@ -141,6 +142,9 @@ class Node:
     """One comment of a thread, with its replies and what the reader may do with it."""
 
     comment: Comment
+    # The author's nickname, read with the comment (no User object for each of hundreds of
+    # comments); None once their account is deleted.
+    author: str | None = None
     replies: list["Node"] = field(default_factory=list)
     my_vote: int = 0  # the reader's vote: 1, -1, or 0
     descendants: int = 0  # replies at every level, deleted ones included
@@ -230,18 +234,23 @@ def _sort_key(order: str):
 
 
 def load_thread(resource: Resource, user, order: str = DEFAULT_ORDER) -> Thread:
-    """All comments of `resource` with their authors (one query), the reader's votes (one
-    more when signed in) and the mentioned accounts (one more when there are mentions)."""
+    """All comments of `resource` with their authors' nicknames (one query), the reader's
+    votes (one more when signed in) and the mentioned accounts (one more when there are
+    mentions)."""
     # `current_user` is a proxy that looks the reader up again at every attribute read; the
     # permissions of a long thread read them thousands of times.
     unproxied = getattr(user, "_get_current_object", None)
     user = unproxied() if unproxied is not None else user
     order = order if order in ORDERS else DEFAULT_ORDER
     rules = comment_rules(resource)
-    comments = db.session.scalars(
-        select(Comment).where(Comment.commentable_id == resource.id)
+    rows = db.session.execute(
+        select(Comment, User.nickname)
+        .outerjoin(User, (User.id == Comment.author_id) & User.deleted_at.is_(None))
+        .where(Comment.commentable_id == resource.id)
+        .options(lazyload(Comment.author))
         .order_by(Comment.created_at, Comment.id)
     ).all() if rules.enabled else []
+    comments = [comment for comment, _nickname in rows]
     votes = {}
     if comments and _signed_in(user):
         votes = dict(db.session.execute(
@@ -250,7 +259,8 @@ def load_thread(resource: Resource, user, order: str = DEFAULT_ORDER) -> Thread:
             .where(Comment.commentable_id == resource.id, CommentVote.user_id == user.id)
         ).all())
 
-    nodes = {comment.id: Node(comment, my_vote=votes.get(comment.id, 0)) for comment in comments}
+    nodes = {comment.id: Node(comment, author=nickname, my_vote=votes.get(comment.id, 0))
+             for comment, nickname in rows}
     roots = []
     for comment in comments:  # oldest first: replies stay in that order under their parent
         parent = nodes.get(comment.parent_id) if comment.parent_id else None

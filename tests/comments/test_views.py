@@ -17,6 +17,7 @@ from decide.comments.models import CommentVote
 from decide.components import CommentRules
 from decide.components.debates.models import Debate
 from decide.core.models import User
+from decide.core.services import delete_account
 from decide.core.models import utcnow
 from decide.spaces.models import Role
 from decide.spaces.views import resource_url
@@ -434,6 +435,19 @@ def test_the_thread_shows_comments_replies_and_the_readers_controls(
     assert 'name="weight" value="1"' in votes and 'name="weight" value="-1"' in votes
     assert f'action="/comments/{reply.id}/vote"' not in html  # not on one's own
     assert f"/moderation/report/{first.id}" in html or "report-link" in html
+
+
+def test_a_deleted_account_shows_as_a_deleted_participant(app, db, note, create_user,
+                                                          create_comment):
+    staying, leaving = create_user(nickname="staying"), create_user(nickname="leaving")
+    create_comment(note, staying, body="Still here")
+    create_comment(note, leaving, body="Gone soon")
+    delete_account(leaving, DEFAULT_PASSWORD)
+    db.session.commit()
+    html = render_thread(app, note, None)
+    assert '<a class="comment__author" href="/profiles/staying">staying</a>' in html
+    assert '<span class="comment__author">Deleted participant</span>' in html
+    assert f"deleted-{leaving.id}" not in html and "Gone soon" in html
 
 
 def test_anonymous_readers_are_asked_to_sign_in(app, note, user, create_comment):
