@@ -181,7 +181,7 @@ def comment_html(body: str, mentionable=frozenset()) -> Markup:
     """A comment's text as resident text (escaped, links made clickable) with each @nickname
     of an active account linked to its profile; other @words stay plain text."""
     html = str(resident_text(body))
-    if not mentionable:
+    if not mentionable or "@" not in html:
         return Markup(html)  # noqa: S704 - escaped by resident_text
 
     def link(match: re.Match) -> str:
