@@ -3,8 +3,9 @@ office of proposals and debates.
 
 Those tests hide, block, answer, mark as read and unsubscribe what other tests read, so each
 of their files runs a server of its own (the demo city, fresh), started once for the file:
-import `server` and `person` from here. Demo accounts keep their own language (README.md);
-`in_english` switches one for a test that reads English, `catalog_text` reads the others.
+it binds `server = staff.server` and `person = staff.person`. Demo accounts keep their own
+language (README.md); `in_english` switches one for a test that reads English, `catalog_text`
+reads the others.
 """
 
 import sqlite3

@@ -9,16 +9,19 @@ import re
 
 import pytest
 
+from tests.e2e import staff
 from tests.e2e.staff import catalog_text
 from tests.e2e.staff import debate_url
 from tests.e2e.staff import field_errors
 from tests.e2e.staff import flash
 from tests.e2e.staff import in_english
-from tests.e2e.staff import person  # noqa: F401 - a fixture
 from tests.e2e.staff import proposal_url
-from tests.e2e.staff import server  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.e2e
+
+# This file's own demo city, and a signed-in browser per person (tests/e2e/staff.py).
+server = staff.server
+person = staff.person
 
 THANKS = "Thank you, moderators will review it."
 ALREADY = "You have already reported this. The moderators will review it."

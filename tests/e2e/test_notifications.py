@@ -12,15 +12,18 @@ import urllib.request
 
 import pytest
 
+from tests.e2e import staff
 from tests.e2e.staff import catalog_text
 from tests.e2e.staff import field_errors
 from tests.e2e.staff import flash
 from tests.e2e.staff import in_english
-from tests.e2e.staff import person  # noqa: F401 - a fixture
 from tests.e2e.staff import proposal_url
-from tests.e2e.staff import server  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.e2e
+
+# This file's own demo city, and a signed-in browser per person (tests/e2e/staff.py).
+server = staff.server
+person = staff.person
 
 MARIA = "maria@decide.example"
 ANA = "ana@decide.example"
