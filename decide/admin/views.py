@@ -76,6 +76,10 @@ def admin_nav() -> list[NavItem]:
         not item.admins_only and (item.shown_to is None or item.shown_to(current_user)))]
 
 
+def administers_a_process(user) -> bool:
+    return bool(administered_process_ids(user))
+
+
 def register_tasks(app, tasks: Callable[[Any], list]) -> None:
     """Modules other than components (moderation) add to the dashboard's "Waiting for you":
     `tasks(user)` returns the user's [Task], as a manifest's `tasks` hook does."""
@@ -333,5 +337,6 @@ def init_app(app) -> None:
     }
     register_nav(app, NavItem("admin.dashboard", _l("Dashboard"), admins_only=False,
                               position=0))
+    # The log of the processes one administers: other staff would find it empty.
     register_nav(app, NavItem("admin.logs", _l("Action log"), admins_only=False,
-                              position=1000))
+                              position=1000, shown_to=administers_a_process))

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from decide.admin.views import NavItem
+from decide.admin.views import administers_a_process
 from decide.admin.views import register_nav
 from decide.components import manifests
 from decide.core.forms import ActionForm
@@ -465,5 +466,6 @@ def delete_scope(scope_id: int):
 def init_app(app) -> None:
     app.jinja_env.globals["process_admin_section"] = section
     app.jinja_env.globals["process_admin_tabs"] = TABS
-    register_nav(app, NavItem("spaces_admin.processes", _l("Processes"), admins_only=False))
+    register_nav(app, NavItem("spaces_admin.processes", _l("Processes"), admins_only=False,
+                              shown_to=administers_a_process))
     register_nav(app, NavItem("spaces_admin.scopes", _l("Scopes")))

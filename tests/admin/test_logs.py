@@ -204,14 +204,20 @@ def test_other_staff_reach_the_log_but_see_no_entry(client, db, admin, login, cr
     assert "0 entries" in page_text(response)
 
 
-def test_the_log_is_in_the_navigation_of_every_staff_member(client, db, process_admin, login,
-                                                             create_process, grant):
-    grant(process_admin, create_process(), Role.PROCESS_ADMIN)
+@pytest.mark.parametrize("role, shown", [
+    (Role.PROCESS_ADMIN, True), (Role.MODERATOR, False), (Role.VALUATOR, False),
+    (Role.COLLABORATOR, False),
+])
+def test_the_log_and_the_processes_are_in_the_navigation_of_process_admins_only(
+        client, db, process_admin, login, create_process, grant, role, shown):
+    """Other staff would find both empty ("You administer no process")."""
+    grant(process_admin, create_process(), role)
     login(process_admin)
 
     html = client.get("/admin/").get_data(as_text=True)
 
-    assert '<a href="/admin/logs">Action log</a>' in html
+    assert ('<a href="/admin/logs">Action log</a>' in html) is shown
+    assert ('<a href="/admin/processes">Processes</a>' in html) is shown
 
 
 # --- filters --------------------------------------------------------------------------------

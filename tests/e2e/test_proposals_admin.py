@@ -70,8 +70,10 @@ def test_each_one_finds_what_waits_for_them_on_the_dashboard(server, person, che
     assert work[waiting_moderator] == 2, "the demo's reports below the threshold"
     check_page(admin, "dashboard-admin")
     submit(admin.get_by_role("link", name=waiting_answer))
-    assert admin.url == admin_url(server, "proposals")
+    assert admin.url == admin_url(server, "proposals") + "?state=not_answered"
     assert admin.locator("h2").first.inner_text() == "Proposals"
+    assert admin.get_by_label("State").input_value() == "not_answered"
+    assert f"{work[waiting_answer]} proposals" in admin.locator("main").inner_text()
 
     # The process admin, in Catalan: the same proposals and reports wait for him.
     jordi = person("jordi")

@@ -130,8 +130,9 @@ def _tasks(user) -> list[Task]:
     the user administers, and those assigned to them as a valuator."""
     waiting = (
         select(Proposal.component_id, func.count(Proposal.id).label("count"))
-        .where(Proposal.published_at.is_not(None), Proposal.hidden_at.is_(None),
-               Proposal.withdrawn_at.is_(None), Proposal.answered_at.is_(None))
+        # What the back office lists as "Not answered", where the link leads.
+        .where(Proposal.published_at.is_not(None), Proposal.withdrawn_at.is_(None),
+               Proposal.state.is_(None))
         .group_by(Proposal.component_id)
     )
     if not user.admin:
@@ -155,7 +156,7 @@ def _tasks(user) -> list[Task]:
         Task(_("Proposals waiting for an answer in %(process)s: %(component)s",
                process=translate(component.process.title), component=translate(component.name)),
              url_for("proposals_admin.index", slug=component.process.slug,
-                     component_id=component.id),
+                     component_id=component.id, state="not_answered"),
              count)
         for component, count in db.session.execute(query).all()
     ]
