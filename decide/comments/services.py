@@ -179,6 +179,7 @@ class Thread:
     mentionable: frozenset[str]  # the nicknames mentioned that are active accounts
     moderator: bool  # sees the text of hidden comments
     why_not: str | None  # None: the reader may comment
+    reader_id: int | None = field(init=False)  # signed in with an active account
 
     @property
     def enabled(self) -> bool:
@@ -192,23 +193,32 @@ class Thread:
     def alignment(self) -> bool:
         return self.rules.alignment
 
+    def __post_init__(self) -> None:
+        # Read once for the whole thread: the predicates below run for each of hundreds of
+        # comments. They answer as can_reply, can_vote_comment, can_edit_comment,
+        # can_delete_comment and moderation's can_report do (a test holds them to it),
+        # without asking again whether the reader sees the resource: they are reading it.
+        self.reader_id = self.user.id if _signed_in(self.user) else None
+
+    def _shown(self, node: Node) -> bool:
+        return node.comment.deleted_at is None and node.comment.hidden_at is None
+
     def can_reply(self, node: Node) -> bool:
         return _can_reply(self.open, node.comment)
 
     def can_vote(self, node: Node) -> bool:
-        return _can_vote(self.open, self.user, node.comment)
+        return self.open and node.comment.author_id != self.reader_id and self._shown(node)
 
     def can_edit(self, node: Node) -> bool:
-        return _can_edit(self.open, self.user, node.comment)
+        return self.open and node.comment.author_id == self.reader_id and self._shown(node)
 
     def can_delete(self, node: Node) -> bool:
-        return _can_delete(True, self.user, node.comment)
+        return self.reader_id is not None and node.comment.author_id == self.reader_id \
+            and node.comment.deleted_at is None
 
     def can_report(self, node: Node) -> bool:
-        """What moderation's `can_report` answers for a comment shown here, without asking
-        once per comment whether the reader sees the resource: they are reading its thread."""
-        return _signed_in(self.user) and not node.is_deleted and not node.is_hidden \
-            and node.comment.author_id != self.user.id
+        return self.reader_id is not None and node.comment.author_id != self.reader_id \
+            and self._shown(node)
 
     def shows_text(self, node: Node) -> bool:
         return not node.is_deleted and (not node.is_hidden or self.moderator)

@@ -198,6 +198,19 @@ def comment_html(body: str, mentionable=frozenset()) -> Markup:
     ))
 
 
+def url_for_ids(endpoint: str, key: str):
+    """`url_for(endpoint, key=n)` for the many ids of one page (a thread's comments): the
+    address is built once around a marker and each id put in its place, not built again
+    for each. `vote_url = url_for_ids("comments.vote", "comment_id")`, then `vote_url(7)`."""
+    head, marker, tail = url_for(endpoint, **{key: _MARKER}).partition(str(_MARKER))
+    if not marker:
+        raise ValueError(f"{endpoint}: {key} is not part of the address")
+    return lambda value: f"{head}{int(value)}{tail}"
+
+
+_MARKER = 987654321  # an id no real address holds elsewhere
+
+
 def init_app(app) -> None:
     app.jinja_env.globals["can_comment"] = services.can_comment
     app.jinja_env.globals["can_reply"] = services.can_reply
@@ -206,4 +219,5 @@ def init_app(app) -> None:
     app.jinja_env.globals["can_delete_comment"] = services.can_delete_comment
     app.jinja_env.globals["comment_orders"] = services.ORDERS
     app.jinja_env.globals["alignment_labels"] = services.ALIGNMENT_LABELS
+    app.jinja_env.globals["url_for_ids"] = url_for_ids
     app.jinja_env.filters["comment_html"] = comment_html

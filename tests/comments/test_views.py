@@ -5,6 +5,7 @@ import re
 import pytest
 from flask import current_app
 from flask import render_template_string
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext
 from flask_login import login_user
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from decide.comments import services
 from decide.comments.models import Comment
 from decide.comments.models import CommentVote
+from decide.comments.views import url_for_ids
 from decide.components import CommentRules
 from decide.components.debates.models import Debate
 from decide.core.models import User
@@ -578,3 +580,15 @@ def test_a_debate_page_with_30_comments_runs_as_many_queries_as_with_3(
 def resource_path(resource) -> str:
     with current_app.test_request_context("/"):
         return resource_url(resource)
+
+
+@pytest.mark.parametrize(("endpoint", "key"), [("comments.vote", "comment_id"),
+                                               ("comments.reply", "comment_id"),
+                                               ("moderation.report_resource", "resource_id")])
+def test_url_for_ids_builds_the_addresses_url_for_builds(app, endpoint, key):
+    with app.test_request_context("/"):
+        address = url_for_ids(endpoint, key)
+        for value in (1, 7, 987654321, 2**31):
+            assert address(value) == url_for(endpoint, **{key: value})
+    with app.test_request_context("/", base_url="http://example.org/decide/"):
+        assert url_for_ids(endpoint, key)(42) == url_for(endpoint, **{key: 42})
