@@ -529,12 +529,13 @@ def post_cases(user: User, admin: User) -> dict[str, PostCase]:
                                     kept={"body": "A <b>comment</b>"}),
         "comments.edit": PostCase({"body": "Edited <b>text</b>"},
                                   kept={"body": "Edited <b>text</b>"}),
+        "comments.reply": PostCase({"body": "A <b>reply</b>"}, kept={"body": "A <b>reply</b>"}),
         "comments.delete": PostCase({}),
         "comments.vote": PostCase({"weight": "1"}),
         "core_admin.organization": PostCase(
             {"name": "Villa <Nueva>", "time_zone": "Europe/Madrid", "default_locale": "es",
              "available_locales": ["en", "es"], "terms_of_service-en": "<p>Terms kept</p>",
-             "new_terms_version": "y"},
+             "new_terms_version": "y", "report_threshold": "4"},
             kept={"name": "Villa <Nueva>", "terms_of_service-en": "<p>Terms kept</p>"},
         ),
     }
