@@ -22,9 +22,9 @@ def _whole_number(value) -> int | None:
         return None
 
 
-def body_field(label=_l("Comment")):
+def body_field(label=None):
     return TextAreaField(
-        label, validators=[required(), max_length(MAX_LENGTH)],
+        label or _l("Comment"), validators=[required(), max_length(MAX_LENGTH)],
         description=_l("Plain text, at most %(max)d characters. Write @nickname to let a "
                        "participant know.", max=MAX_LENGTH),
         render_kw={"rows": 4, "maxlength": MAX_LENGTH},

@@ -19,8 +19,8 @@ from decide.comments.views import url_for_ids
 from decide.components import CommentRules
 from decide.components.debates.models import Debate
 from decide.core.models import User
-from decide.core.services import delete_account
 from decide.core.models import utcnow
+from decide.core.services import delete_account
 from decide.spaces.models import Role
 from decide.spaces.views import resource_url
 from tests.comments.conftest import Note
