@@ -287,8 +287,15 @@ def _lock_user(user: User) -> None:
 
 
 def _lock_proposal(proposal: Proposal) -> None:
+    _lock_proposals([proposal.id])
+
+
+def _lock_proposals(ids) -> None:
+    """Row locks taken in ascending id order: two residents whose supports change the same
+    proposals' counts take them in the same order, so neither can wait on the other."""
     table = Proposal.__table__
-    db.session.execute(select(table.c.id).where(table.c.id == proposal.id).with_for_update())
+    db.session.execute(select(table.c.id).where(table.c.id.in_(set(ids)))
+                       .order_by(table.c.id).with_for_update())
 
 
 def _supports_given(user, component) -> int:
@@ -432,7 +439,10 @@ def _locked_for_supports(user, proposal: Proposal, settings) -> None:
     lock, so a withdrawal committed meanwhile is seen."""
     _check_participant(user)
     _lock_user(user)
-    _lock_proposal(proposal)
+    ids = [proposal.id]
+    if settings["minimum_supports_per_user"]:  # reaching or leaving it changes all their counts
+        ids += _supported_ids(user, proposal.component)
+    _lock_proposals(ids)
     db.session.refresh(proposal)
     if not settings["supports_enabled"]:
         raise DomainError(_("Supports are not open in this phase."))

@@ -146,3 +146,23 @@ def test_reaching_the_minimum_at_once_counts_each_support_once(app, db, neighbou
                                  for p in proposals])
     assert outcomes == ["ok"] * THREADS
     assert [db.session.get(Proposal, p.id).supports_count for p in proposals] == [1] * THREADS
+
+
+def test_residents_crossing_the_minimum_at_once_on_shared_proposals(app, db, create_user,
+                                                                    configure, make_proposal):
+    """Each resident already supports every proposal but one and gives the last support at the
+    same time: each crossing recounts all the proposals another resident is supporting now.
+    Taken in any order, the row locks would deadlock on PostgreSQL."""
+    configure(supports_enabled=True, minimum_supports_per_user=THREADS)
+    proposals = [make_proposal() for _ in range(THREADS)]
+    residents = [create_user() for _ in range(THREADS)]
+    for index, resident in enumerate(residents):
+        db.session.add_all(Support(proposal_id=p.id, user_id=resident.id)
+                           for number, p in enumerate(proposals) if number != index)
+    db.session.commit()
+
+    outcomes = run_at_once(app, [(resident.id, proposals[index].id, services.support_proposal)
+                                 for index, resident in enumerate(residents)])
+
+    assert outcomes == ["ok"] * THREADS
+    assert [db.session.get(Proposal, p.id).supports_count for p in proposals] == [THREADS] * THREADS
