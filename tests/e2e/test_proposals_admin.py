@@ -259,7 +259,7 @@ def test_the_valuator_answers_the_proposals_assigned_to_her(server, person, chec
     nadia.goto(f"{server.url}/admin/")
     [waiting] = tasks(nadia).values()
     submit(nadia.locator("ul.tasks a"))
-    assert nadia.url == admin_url(server, "proposals")
+    assert nadia.url == admin_url(server, "proposals") + "?state=not_answered"
     assert rows(nadia).count() == waiting
     for each in rows(nadia).all():
         assert "Nadia Benali" in each.inner_text()
