@@ -152,17 +152,20 @@ def _check_draft(author, proposal: Proposal) -> None:
         raise DomainError(_("Only its author can change this draft."))
 
 
+def _rewrite(proposal: Proposal, fields: dict) -> None:
+    """A draft's or a published proposal's new text, checked as a new one's is."""
+    values = _check_fields(proposal.component, fields, component_settings(proposal.component))
+    for name, value in values.items():
+        setattr(proposal, name, value)
+    db.session.flush()
+
+
 def update_draft(author: User, proposal: Proposal, *, title: str, body: str,
                  category_id: int | None = None, scope_id: int | None = None,
                  address: str = "") -> None:
     _check_draft(author, proposal)
-    values = _check_fields(proposal.component,
-                           {"title": title, "body": body, "category_id": category_id,
-                            "scope_id": scope_id, "address": address},
-                           component_settings(proposal.component))
-    for name, value in values.items():
-        setattr(proposal, name, value)
-    db.session.flush()
+    _rewrite(proposal, {"title": title, "body": body, "category_id": category_id,
+                        "scope_id": scope_id, "address": address})
 
 
 def discard_draft(author: User, proposal: Proposal) -> None:
@@ -248,13 +251,8 @@ def edit_proposal(author: User, proposal: Proposal, *, title: str, body: str,
     answer is published."""
     if not can_edit(author, proposal):
         raise DomainError(_("This proposal can no longer be edited."))
-    values = _check_fields(proposal.component,
-                           {"title": title, "body": body, "category_id": category_id,
-                            "scope_id": scope_id, "address": address},
-                           component_settings(proposal.component))
-    for name, value in values.items():
-        setattr(proposal, name, value)
-    db.session.flush()
+    _rewrite(proposal, {"title": title, "body": body, "category_id": category_id,
+                        "scope_id": scope_id, "address": address})
 
 
 def _has_supports(proposal: Proposal) -> bool:
