@@ -11,9 +11,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from decide.core.forms import render_form
+from decide.core.forms import saved
 from decide.core.models import Resource
 from decide.core.models import User
-from decide.core.services import DomainError
 from decide.extensions import db
 from decide.extensions import login_manager
 from decide.moderation import models  # noqa: F401 - the tables
@@ -51,14 +51,9 @@ def require_sign_in() -> None:
 
 def reported(form: ReportForm, **target) -> bool:
     """Send the report and commit; a broken rule goes above the form."""
-    try:
-        services.report(current_user, reason=form.reason.data, details=form.details.data,
-                        **target)
-    except DomainError as error:
-        db.session.rollback()
-        form.add_error(error)
+    if not saved(form, services.report, reason=form.reason.data, details=form.details.data,
+                 **target):
         return False
-    db.session.commit()
     flash(_("Thank you, moderators will review it."), "success")
     return True
 

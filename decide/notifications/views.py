@@ -16,6 +16,7 @@ from decide.core.database import writes_on_get
 from decide.core.forms import ActionForm
 from decide.core.forms import page_number
 from decide.core.forms import render_form
+from decide.core.forms import saved
 from decide.core.i18n import translate
 from decide.core.models import Resource
 from decide.core.models import User
@@ -87,15 +88,10 @@ def mark_read(notification_id: int):
 @login_required
 def preferences():
     form = PreferencesForm(data={"frequency": current_user.notifications_email})
-    if form.validate_on_submit():
-        try:
-            services.set_notification_preferences(current_user, form.frequency.data)
-        except DomainError as error:
-            form.add_error(error)
-        else:
-            db.session.commit()
-            flash(_("Your notification preferences are saved."), "success")
-            return redirect(url_for(".preferences"), 303)
+    if form.validate_on_submit() and saved(form, services.set_notification_preferences,
+                                           form.frequency.data):
+        flash(_("Your notification preferences are saved."), "success")
+        return redirect(url_for(".preferences"), 303)
     return render_form("notifications/preferences.html", form)
 
 
