@@ -38,6 +38,7 @@ from decide.moderation import views as moderation_views
 from decide.notifications import views as notifications_views
 from decide.spaces import admin as spaces_admin
 from decide.spaces import views as spaces_views
+from decide.verification import models as verification_models  # noqa: F401 - the tables
 
 
 def create_app(config: dict | None = None) -> Flask:

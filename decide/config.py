@@ -79,4 +79,4 @@ class Config:
     CURRENCY = os.environ.get("CURRENCY", "EUR")
 
     # The component kinds this installation offers, in the order the admin lists them.
-    DECIDE_COMPONENTS: tuple[str, ...] = ("proposals", "debates", "pages")
+    DECIDE_COMPONENTS: tuple[str, ...] = ("proposals", "debates", "budgets", "pages")

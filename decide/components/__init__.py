@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint
 from flask import Flask
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 COMPONENT_PREFIX = "/processes/<slug>/f/<int:component_id>"
 
@@ -54,6 +55,14 @@ class Setting:
         return str(value)
 
 
+def verification_setting(action: str, label: Any, default: bool = False) -> Setting:
+    """The setting that makes one of a kind's `actions` need a census-verified resident
+    (read by decide.verification.services.needs_verification)."""
+    return Setting(f"verify_{action}", default, bool, label=label,
+                   help=_l("Residents who are not verified yet are guided to verify their "
+                           "identity, then brought back."))
+
+
 @dataclass(frozen=True)
 class CommentRules:
     """What a kind allows in the comments of one of its resources, now (settings, phase)."""
@@ -61,6 +70,7 @@ class CommentRules:
     enabled: bool = True  # the thread is shown at all
     blocked: bool = False  # shown, but no new comments, replies or votes
     alignment: bool = False  # comments may say in favour / against / neutral
+    verified_only: bool = False  # writing needs a census-verified resident
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,8 @@ class Manifest:
     admin_entry: str = ""  # the admin view the process's component list links to; "": its first
     settings: tuple[Setting, ...] = ()
     phase_settings: tuple[Setting, ...] = ()
-    # Actions that a component can require verification for (issue: verification).
+    # Actions that a component can require verification for; each has its
+    # `verification_setting` among `settings`.
     actions: tuple[str, ...] = ()
     summary: Callable[[Any], str] = lambda component: ""  # noqa: E731 - the line on the process page
     # Dashboard counts of all the components of the kind it lists, in a fixed number of
@@ -109,6 +120,9 @@ class Manifest:
     # The comment rules for a resource of this kind; None: its resources take no comments.
     comment_rules: Callable[[Any], CommentRules] | None = None
     cli: Any = None  # a click group added under `flask decide`
+    # Called with the component and its new global settings before they are saved; raises
+    # DomainError to refuse a change (a voting rule once ballots exist).
+    check_settings: Callable[[Any, dict], None] | None = None
     extra: dict = field(default_factory=dict)
 
     @property

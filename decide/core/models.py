@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -235,3 +236,21 @@ class Resource(db.Model):
         every kind says where it lives, so comments, reports and notifications can link to
         any of them (see core.views `resource_url`)."""
         raise NotImplementedError(self.kind)
+
+
+class ResourceLink(db.Model):
+    """A named link between two resources of any kinds, kept when content moves along the
+    chain: a budget project "included_proposals" the proposals it came from, a result the
+    projects and proposals it carries out. Read both ways."""
+
+    __tablename__ = "resource_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
+                                         index=True)
+    to_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"),
+                                       index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("from_id", "to_id", "name"),)

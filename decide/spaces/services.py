@@ -420,11 +420,17 @@ def update_component(actor: User, component: Component, *, name: dict, settings:
         if phase_id not in phase_ids:
             raise DomainError(_("This phase is not part of the process."))
         cleaned_phases[str(phase_id)] = _clean_settings(manifest.phase_settings, values)
+    cleaned = _clean_settings(manifest.settings, settings)
+    if manifest.check_settings is not None:
+        manifest.check_settings(component, cleaned)
+    before = {s.name: (component.settings or {}).get(s.name, s.default) for s in manifest.settings}
+    changed = sorted(key for key, value in before.items() if cleaned.get(key, value) != value)
     component.name = name
-    component.settings = _clean_settings(manifest.settings, settings)
+    component.settings = cleaned
     component.phase_settings = cleaned_phases
     db.session.flush()
-    record_action(actor, "update", component, process_id=component.process_id)
+    record_action(actor, "update", component, process_id=component.process_id,
+                  details={"changed": changed} if changed else None)
 
 
 def move_component(actor: User, component: Component, direction: int) -> None:

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 from decide.components import Manifest
 from decide.components import Setting
+from decide.components import verification_setting
 from decide.components.debates import models  # noqa: F401 - the tables
 from decide.components.debates import services
 from decide.components.debates.admin import bp as admin_bp
@@ -17,6 +18,7 @@ manifest = Manifest(
     admin_entry="index",
     settings=(
         Setting("comments_enabled", True, label=_l("Comments enabled")),
+        verification_setting("comment", _l("Only verified residents may comment")),
     ),
     phase_settings=(
         Setting("creation_enabled", False, label=_l("Residents can start debates")),
@@ -29,4 +31,5 @@ manifest = Manifest(
     export=services.export,
     search_text=services.search_text,
     comment_rules=services.comment_rules,
+    actions=("comment",),
 )

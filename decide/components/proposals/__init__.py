@@ -18,6 +18,7 @@ from decide.components import CommentRules
 from decide.components import Manifest
 from decide.components import Setting
 from decide.components import Task
+from decide.components import verification_setting
 from decide.components.proposals.admin import bp as admin_bp
 from decide.components.proposals.answers import export_rows
 from decide.components.proposals.models import Endorsement
@@ -64,6 +65,9 @@ SETTINGS = (
     Setting("answers_enabled", True, bool, label=_l("Answers enabled"),
             help=_l("Staff and valuators may answer proposals.")),
     Setting("comments_enabled", True, bool, label=_l("Comments enabled")),
+    verification_setting("create", _l("Only verified residents may write proposals")),
+    verification_setting("support", _l("Only verified residents may support")),
+    verification_setting("comment", _l("Only verified residents may comment")),
 )
 
 PHASE_SETTINGS = (
