@@ -1,0 +1,114 @@
+"""Fixtures of budgets: a published process in its voting phase with a budgets component,
+budgets and projects written directly, and verified residents.
+
+    configure(voting_enabled=True, vote_rule="project_range")   # global or phase, by name
+    budget = make_budget(total=100_000)
+    project = make_project(budget, amount=30_000)
+    voter = verified(create_user(nickname="ana"), document="12345678Z")
+"""
+
+from datetime import date
+
+import pytest
+
+from decide.components import get_manifest
+from decide.components.budgets.models import Budget
+from decide.components.budgets.models import Project
+from decide.verification.models import CensusEntry
+from decide.verification.models import Verification
+from decide.verification.services import identity_hash
+
+
+@pytest.fixture
+def process(create_process):
+    return create_process(slug="district-budgets", title={"en": "District Budgets"})
+
+
+@pytest.fixture
+def phase(create_phase, process):
+    return create_phase(process, active=True)
+
+
+@pytest.fixture
+def component(create_component, process, phase):
+    return create_component(process, manifest_name="budgets", name={"en": "Budgets"})
+
+
+@pytest.fixture
+def configure(db, component, phase):
+    """Set settings of the component, global or of the active phase, by their name."""
+    phase_names = {setting.name for setting in get_manifest("budgets").phase_settings}
+
+    def change(target=None, **values):
+        target = target or component
+        active = next((each for each in target.process.phases if each.active), phase)
+        key = str(active.id)
+        target.settings = {**(target.settings or {}),
+                           **{k: v for k, v in values.items() if k not in phase_names}}
+        target.phase_settings = {**(target.phase_settings or {}), key: {
+            **(target.phase_settings or {}).get(key, {}),
+            **{k: v for k, v in values.items() if k in phase_names},
+        }}
+        db.session.commit()
+
+    return change
+
+
+@pytest.fixture
+def make_budget(db, component):
+    def make(target=None, **overrides) -> Budget:
+        values = {"title": {"en": "North district"}, "description": {"en": "<p>North</p>"},
+                  "total": 100_000}
+        values.update(overrides)
+        budget = Budget(component=target or component, **values)
+        db.session.add(budget)
+        db.session.commit()
+        return budget
+
+    return make
+
+
+@pytest.fixture
+def make_project(db):
+    counter = iter(range(1, 10_000))
+
+    def make(budget: Budget, **overrides) -> Project:
+        number = next(counter)
+        values = {"title": {"en": f"Project {number}"},
+                  "description": {"en": f"<p>Project {number}</p>"}, "amount": 10_000}
+        values.update(overrides)
+        project = Project(budget=budget, component_id=budget.component_id, **values)
+        db.session.add(project)
+        db.session.commit()
+        return project
+
+    return make
+
+
+@pytest.fixture
+def census(db):
+    """Add a census entry: census("12345678Z", date(1990, 5, 17), scope=None)."""
+    def add(document: str, birth_date: date = date(1990, 5, 17), scope=None) -> CensusEntry:
+        entry = CensusEntry(identity_hash=identity_hash(document), birth_date=birth_date,
+                            scope_id=scope.id if scope else None)
+        db.session.add(entry)
+        db.session.commit()
+        return entry
+
+    return add
+
+
+@pytest.fixture
+def verified(db):
+    """Mark a user verified as a census identity (without going through the census)."""
+    counter = iter(range(1, 10_000))
+
+    def verify(user, *, document: str | None = None, birth_date: date = date(1990, 5, 17),
+               scope=None):
+        document = document or f"DOC{next(counter):06d}"
+        db.session.add(Verification(user_id=user.id, identity_hash=identity_hash(document),
+                                    birth_date=birth_date, scope_id=scope.id if scope else None))
+        db.session.commit()
+        return user
+
+    return verify
