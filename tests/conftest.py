@@ -11,6 +11,7 @@ import email
 import hashlib
 import os
 import secrets
+from datetime import date
 from datetime import timedelta
 from itertools import count
 from pathlib import Path
@@ -44,6 +45,9 @@ from decide.spaces.models import ProcessRole
 from decide.spaces.models import Role
 from decide.spaces.models import Scope
 from decide.spaces.services import today_here
+from decide.verification.models import CensusEntry
+from decide.verification.models import Verification
+from decide.verification.services import identity_hash
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 STAFF_PASSWORD = "correct-horse-battery-staple-staff"
@@ -428,3 +432,32 @@ def survey_kind(app, monkeypatch):
     )
     monkeypatch.setitem(app.extensions["decide.components"], "survey", manifest)
     return manifest
+
+
+@pytest.fixture
+def census(db):
+    """Add a census entry: census("12345678Z", date(1990, 5, 17), scope=None)."""
+    def add(document: str, birth_date: date = date(1990, 5, 17), scope=None) -> CensusEntry:
+        entry = CensusEntry(identity_hash=identity_hash(document), birth_date=birth_date,
+                            scope_id=scope.id if scope else None)
+        db.session.add(entry)
+        db.session.commit()
+        return entry
+
+    return add
+
+
+@pytest.fixture
+def verified(db):
+    """Mark a user verified as a census identity (without going through the census)."""
+    counter = iter(range(1, 10_000))
+
+    def verify(user, *, document: str | None = None, birth_date: date = date(1990, 5, 17),
+               scope=None):
+        document = document or f"DOC{next(counter):06d}"
+        db.session.add(Verification(user_id=user.id, identity_hash=identity_hash(document),
+                                    birth_date=birth_date, scope_id=scope.id if scope else None))
+        db.session.commit()
+        return user
+
+    return verify

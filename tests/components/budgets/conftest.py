@@ -4,19 +4,14 @@ budgets and projects written directly, and verified residents.
     configure(voting_enabled=True, vote_rule="project_range")   # global or phase, by name
     budget = make_budget(total=100_000)
     project = make_project(budget, amount=30_000)
-    voter = verified(create_user(nickname="ana"), document="12345678Z")
+    voter = verified(create_user(nickname="ana"), document="12345678Z")   # tests/conftest.py
 """
-
-from datetime import date
 
 import pytest
 
 from decide.components import get_manifest
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Project
-from decide.verification.models import CensusEntry
-from decide.verification.models import Verification
-from decide.verification.services import identity_hash
 
 
 @pytest.fixture
@@ -83,32 +78,3 @@ def make_project(db):
         return project
 
     return make
-
-
-@pytest.fixture
-def census(db):
-    """Add a census entry: census("12345678Z", date(1990, 5, 17), scope=None)."""
-    def add(document: str, birth_date: date = date(1990, 5, 17), scope=None) -> CensusEntry:
-        entry = CensusEntry(identity_hash=identity_hash(document), birth_date=birth_date,
-                            scope_id=scope.id if scope else None)
-        db.session.add(entry)
-        db.session.commit()
-        return entry
-
-    return add
-
-
-@pytest.fixture
-def verified(db):
-    """Mark a user verified as a census identity (without going through the census)."""
-    counter = iter(range(1, 10_000))
-
-    def verify(user, *, document: str | None = None, birth_date: date = date(1990, 5, 17),
-               scope=None):
-        document = document or f"DOC{next(counter):06d}"
-        db.session.add(Verification(user_id=user.id, identity_hash=identity_hash(document),
-                                    birth_date=birth_date, scope_id=scope.id if scope else None))
-        db.session.commit()
-        return user
-
-    return verify
