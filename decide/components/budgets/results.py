@@ -2,6 +2,9 @@
 under the component's winner rule, confirming them, the published ballots and receipts, and
 the exports (CSV, pabulib .pb) and the .pb import for recounts."""
 
+import hashlib
+import re
+
 from decide.components.budgets.models import Budget
 from decide.spaces.services import component_settings
 
@@ -38,3 +41,13 @@ def votes_shown(budget: Budget) -> bool:
 def results_public(budget: Budget) -> bool:
     """Results, winners, the anonymous ballots and the receipts list are published."""
     return voting_ended(budget) and votes_shown(budget)
+
+
+# What a receipt code is compared on: spaces and dashes do not count, nor the letter case.
+RECEIPT_SEPARATORS = re.compile(r"[\s-]+")
+
+
+def receipt_hash(code: str) -> str:
+    """The SHA-256 (hex) a receipt code is kept and published as; the code is never stored."""
+    normalized = RECEIPT_SEPARATORS.sub("", (code or "").upper())
+    return hashlib.sha256(normalized.encode()).hexdigest()
