@@ -38,7 +38,8 @@ from decide.moderation import views as moderation_views
 from decide.notifications import views as notifications_views
 from decide.spaces import admin as spaces_admin
 from decide.spaces import views as spaces_views
-from decide.verification import models as verification_models  # noqa: F401 - the tables
+from decide.verification import admin as verification_admin
+from decide.verification import views as verification_views
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -110,6 +111,10 @@ def _register_blueprints(app: Flask) -> None:
     moderation_views.init_app(app)
     app.register_blueprint(moderation_admin.bp, url_prefix="/admin")
     moderation_admin.init_app(app)
+    app.register_blueprint(verification_views.bp)
+    verification_views.init_app(app)
+    app.register_blueprint(verification_admin.bp, url_prefix="/admin")
+    verification_admin.init_app(app)
     components.init_app(app)
 
 

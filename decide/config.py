@@ -54,6 +54,11 @@ class Config:
     # residents sign in from one machine.
     RATELIMIT_ACCOUNT = os.environ.get("RATELIMIT_ACCOUNT", "10 per 15 minutes")
     RATELIMIT_ADDRESS = os.environ.get("RATELIMIT_ADDRESS", "300 per hour")
+    # Census verification: a few tries per account, more per address (a help desk).
+    RATELIMIT_VERIFICATION_ACCOUNT = os.environ.get("RATELIMIT_VERIFICATION_ACCOUNT",
+                                                    "5 per 15 minutes")
+    RATELIMIT_VERIFICATION_ADDRESS = os.environ.get("RATELIMIT_VERIFICATION_ADDRESS",
+                                                    "30 per 15 minutes")
 
     LANGUAGES = ("en", "es", "ca", "fr")
     BABEL_DEFAULT_LOCALE = "en"
@@ -70,6 +75,7 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    CENSUS_MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # the census upload only (a city's census)
 
     EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
     RESET_TOKEN_MAX_AGE = timedelta(hours=2)
