@@ -63,7 +63,6 @@ DOCUMENT_MAX_LENGTH = 64
 REFUSALS = {
     "closed": _l("Voting is not open in this budget."),
     "sign_in": _l("Sign in to vote."),
-    "blocked": _l("Your account cannot take part."),
     "verify": _l("Verify your identity against the census to vote."),
     "too_young": _l("You are not old enough to vote in this budget."),
     "district": _l("This budget is for another district: you can vote in your district's "
@@ -146,10 +145,8 @@ def _identity_refusal(budget: Budget, voter: Voter | None, user_id: int) -> str 
 def _refusal(user, budget: Budget, voter: Voter | None, settings) -> str | None:
     if not results.voting_open(budget):
         return "closed"
-    if user is None or not user.is_authenticated:
+    if not _active(user):  # a blocked or deleted account is signed out too
         return "sign_in"
-    if not user.is_active:
-        return "blocked"
     if voter is None and needs_verification(user, budget.component, "vote"):
         return "verify"
     return (_identity_rules(budget, voter, settings)
@@ -403,8 +400,7 @@ def _locked_order(budget: Budget, **where) -> Order | None:
 def _check_may_vote(user, budget: Budget, settings) -> Voter | None:
     """Take the voter's locks and check every rule on fresh rows."""
     if not _active(user):
-        raise DomainError(refusal_message("sign_in" if user is None or not user.is_authenticated
-                                          else "blocked"))
+        raise DomainError(refusal_message("sign_in"))
     voter = _locked_voter(user)
     refusal = _refusal(user, budget, voter, settings)
     if refusal:
