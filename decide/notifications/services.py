@@ -509,6 +509,9 @@ def _sentence(notification: Notification) -> str:
         return _hidden_sentence(notification)
     if event == "debate_closed":
         return _("The debate “%(title)s” has been closed.", **values)
+    if event == "proposal_imported":
+        return _("The proposal “%(title)s” is now a project of the budget “%(budget)s”.",
+                 budget=translate(data.get("budget_title")), **values)
     return _("There is news about “%(title)s”.", **values)
 
 

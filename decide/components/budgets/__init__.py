@@ -6,12 +6,15 @@ may vote, cancelling); the winner rules follow CONSUL (greedy) and the Method of
 
 from flask_babel import lazy_gettext as _l
 
+from decide.components import CommentRules
 from decide.components import Manifest
 from decide.components import Setting
 from decide.components import verification_setting
 from decide.components.budgets import models  # noqa: F401 - the tables
+from decide.components.budgets import projects
 from decide.components.budgets.admin import bp as admin_bp
 from decide.components.budgets.views import bp
+from decide.spaces.services import component_settings
 
 VOTE_RULES = (
     ("minimum_percent", _l("Spend at least a share of the budget, never more than the total")),
@@ -69,12 +72,29 @@ PHASE_SETTINGS = (
             help=_l("Comments stay visible; no new ones can be written.")),
 )
 
+
+def _comment_rules(project) -> CommentRules:
+    """Comments on projects: on unless the component turns them off, blocked in a phase
+    that says so, for verified residents only when the component asks it."""
+    settings = component_settings(project.component)
+    return CommentRules(enabled=settings["comments_enabled"],
+                        blocked=settings["comments_blocked"], alignment=True,
+                        verified_only=settings["verify_comment"])
+
+
 manifest = Manifest(
     name="budgets",
     label=_l("Budgets"),
     public=bp,
     admin=admin_bp,
+    admin_entry="index",
     settings=SETTINGS,
     phase_settings=PHASE_SETTINGS,
     actions=("vote", "comment"),
+    comment_rules=_comment_rules,
+    summary=projects.summary,
+    stats=projects.stats,
+    tasks=projects.tasks,
+    has_participation=projects.has_participation,
+    export=projects.export_rows,  # the staff export (CSV in the back office)
 )

@@ -254,18 +254,12 @@ def export_csv():
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n",
                             extrasaction="ignore")
     writer.writeheader()
-    for row in export_rows(g.component):
+    for row in staff.export_rows(g.component):
         writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="projects-{g.component.id}.csv"',
         "Cache-Control": "no-store",
     })
-
-
-def export_rows(component) -> list[dict]:
-    """The projects of every budget of the component, for staff (the manifest's `export`
-    hook): votes are counted ballots, whether or not they are shown to residents yet."""
-    return staff.export_rows(component)
 
 
 # --- the action log and templates ---------------------------------------------------------------

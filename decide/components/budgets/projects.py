@@ -5,17 +5,25 @@ Services flush, never commit, and raise DomainError; every change goes to the ac
 The residents' ballot is in services.py; results and winners in results.py.
 """
 
+from flask import g
+from flask import has_request_context
+from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import delete
 from sqlalchemy import exists
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from decide.components import Task
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Order
 from decide.components.budgets.models import OrderLine
 from decide.components.budgets.models import Project
+from decide.components.budgets.results import voting_ended
 from decide.components.proposals.models import Proposal
 from decide.core.html import resident_text
 from decide.core.html import sanitize_html
@@ -29,7 +37,9 @@ from decide.extensions import db
 from decide.notifications.services import notify_followers
 from decide.spaces.models import Category
 from decide.spaces.models import Component
+from decide.spaces.models import Process
 from decide.spaces.models import Scope
+from decide.spaces.services import administered_process_ids
 from decide.spaces.services import can_admin_process
 
 # The name of the link from a project to the proposals it came from (read both ways).
@@ -511,3 +521,93 @@ def export_rows(component) -> list[dict]:
         "comments": project.comments_count,
         "hidden": project.is_hidden,
     } for project in rows]
+
+
+# --- the manifest's hooks -------------------------------------------------------------------
+
+def _counts_of_process(process) -> dict[int, tuple[int, int]]:
+    """{component id: (budgets, projects)} of every budgets component of the process, in
+    two queries, kept for the request (the process page asks each component)."""
+    cache = g.setdefault("budgets_by_process", {}) if has_request_context() else {}
+    if process.id not in cache:
+        ids = [c.id for c in process.components if c.manifest_name == "budgets"]
+        budgets = dict(db.session.execute(
+            select(Budget.component_id, func.count(Budget.id))
+            .where(Budget.component_id.in_(ids)).group_by(Budget.component_id)
+        ).all()) if ids else {}
+        projects = dict(db.session.execute(
+            select(Project.component_id, func.count(Project.id))
+            .where(Project.component_id.in_(ids), Project.hidden_at.is_(None))
+            .group_by(Project.component_id)
+        ).all()) if ids else {}
+        cache[process.id] = {id_: (budgets.get(id_, 0), projects.get(id_, 0)) for id_ in ids}
+    return cache[process.id]
+
+
+def summary(component) -> str:
+    """The line on the process page: "2 budgets · 14 projects"."""
+    budgets, projects = _counts_of_process(component.process).get(component.id, (0, 0))
+    return " · ".join((ngettext("%(num)d budget", "%(num)d budgets", budgets),
+                       ngettext("%(num)d project", "%(num)d projects", projects)))
+
+
+def stats(components) -> dict[int, dict]:
+    """Budgets, projects and checked-out ballots per component: three queries."""
+    ids = [component.id for component in components]
+
+    def per_component(query) -> dict[int, int]:
+        return dict(db.session.execute(query).all()) if ids else {}
+
+    budgets = per_component(
+        select(Budget.component_id, func.count(Budget.id))
+        .where(Budget.component_id.in_(ids)).group_by(Budget.component_id))
+    projects = per_component(
+        select(Project.component_id, func.count(Project.id))
+        .where(Project.component_id.in_(ids)).group_by(Project.component_id))
+    ballots = per_component(
+        select(Budget.component_id, func.count(Order.id))
+        .join(Order, Order.budget_id == Budget.id)
+        .where(Budget.component_id.in_(ids), Order.checked_out_at.is_not(None))
+        .group_by(Budget.component_id))
+    return {id_: {_l("Budgets"): budgets.get(id_, 0), _l("Projects"): projects.get(id_, 0),
+                  _l("Ballots cast"): ballots.get(id_, 0)} for id_ in ids}
+
+
+def has_participation(component) -> bool:
+    """Any ballot, even one not checked out: deleting the component would lose votes."""
+    return db.session.scalar(
+        select(Order.id).join(Budget, Budget.id == Order.budget_id)
+        .where(Budget.component_id == component.id).limit(1)
+    ) is not None
+
+
+def tasks(user) -> list[Task]:
+    """Budgets whose voting has ended and whose winners are not confirmed, per component of
+    the processes the user administers (all for admins): three queries."""
+    allowed = administered_process_ids(user)
+    if allowed is not None and not allowed:
+        return []
+    query = (
+        select(Budget).join(Component, Component.id == Budget.component_id)
+        .where(Budget.winners_confirmed_at.is_(None), Component.manifest_name == "budgets")
+        .options(selectinload(Budget.component).selectinload(Component.process)
+                 .selectinload(Process.phases))
+        .order_by(Component.process_id, Component.weight, Component.id, Budget.weight,
+                  Budget.id)
+    )
+    if allowed is not None:
+        query = query.where(Component.process_id.in_(allowed))
+    waiting: dict[int, list[Budget]] = {}
+    for budget in db.session.scalars(query):
+        if voting_ended(budget):
+            waiting.setdefault(budget.component_id, []).append(budget)
+    found = []
+    for budgets in waiting.values():
+        component = budgets[0].component
+        values = {"slug": component.process.slug, "component_id": component.id}
+        url = (url_for("budgets_admin.results_page", budget_id=budgets[0].id, **values)
+               if len(budgets) == 1 else url_for("budgets_admin.index", **values))
+        found.append(Task(_("Winners to confirm in %(process)s: %(component)s",
+                            process=translate(component.process.title),
+                            component=translate(component.name)), url, len(budgets)))
+    return found
