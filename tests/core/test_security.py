@@ -18,6 +18,11 @@ from limits import parse as parse_limit
 
 from decide import create_app
 from decide.comments.models import Comment
+from decide.components.budgets.models import Budget
+from decide.components.budgets.models import Order
+from decide.components.budgets.models import OrderLine
+from decide.components.budgets.models import Project
+from decide.components.budgets.results import receipt_hash
 from decide.components.debates.models import Debate
 from decide.components.proposals.models import Endorsement
 from decide.components.proposals.models import Proposal
@@ -173,6 +178,47 @@ def samples(monkeypatch, db, admin, create_user, create_process, create_phase, c
     db.session.commit()
     monkeypatch.setitem(SAMPLES, "comment_id", str(own.id))
     monkeypatch.setitem(SAMPLES, "voted_comment_id", str(voted.id))
+    # Budgets, residents' side: voting open to all (no census) for 1 to 3 projects, with
+    # cancelling; the admin's ballot in one budget holds one project (add another, remove it,
+    # vote), and the admin has voted in a second budget (cancel). In a process of its own.
+    budgets_process = create_process(slug="sample-budgets")
+    create_phase(budgets_process, active=True)
+    budgets_phase = next(phase for phase in budgets_process.phases if phase.active)
+    budgets = create_component(
+        budgets_process, manifest_name="budgets",
+        settings={"vote_rule": "project_range", "vote_range_min": 1, "vote_range_max": 3,
+                  "verify_vote": False, "can_cancel": True},
+        phase_settings={str(budgets_phase.id): {"voting_enabled": True}})
+    ballot_budget = Budget(component_id=budgets.id, title={"en": "Sample budget"}, total=1000)
+    voted_budget = Budget(component_id=budgets.id, title={"en": "Voted budget"}, total=1000)
+    db.session.add_all([ballot_budget, voted_budget])
+    db.session.flush()
+    addable, chosen, voted_for = (
+        Project(budget_id=budget.id, component_id=budgets.id, title={"en": title}, amount=100)
+        for budget, title in ((ballot_budget, "Addable"), (ballot_budget, "Chosen"),
+                              (voted_budget, "Voted for")))
+    voted_for.votes_count = 1
+    db.session.add_all([addable, chosen, voted_for])
+    db.session.flush()
+    draft_ballot = Order(budget_id=ballot_budget.id, user_id=admin.id)
+    cast_ballot = Order(budget_id=voted_budget.id, user_id=admin.id, checked_out_at=utcnow(),
+                        receipt_hash=receipt_hash("SAMPLE-RECEIPT"), ballot_key="sample")
+    db.session.add_all([draft_ballot, cast_ballot])
+    db.session.flush()
+    db.session.add_all([OrderLine(order_id=draft_ballot.id, project_id=chosen.id),
+                        OrderLine(order_id=cast_ballot.id, project_id=voted_for.id)])
+    db.session.commit()
+    for name, value in {"component_id:budgets": budgets.id, "slug:budgets": budgets_process.slug,
+                        "budget_id": ballot_budget.id, "project_id": addable.id,
+                        "chosen_project_id": chosen.id,
+                        "voted_budget_id": voted_budget.id}.items():
+        monkeypatch.setitem(SAMPLES, name, str(value))
+
+
+def budget_values(budget: str = "budget_id", **project) -> list[dict]:
+    values = {"slug": SAMPLES.get("slug:budgets"), "component_id": SAMPLES.get(
+        "component_id:budgets"), "budget_id": SAMPLES.get(budget)}
+    return [{**values, **{name: SAMPLES.get(key) for name, key in project.items()}}]
 
 
 def proposal_values(proposal: str, component: str = "component_id:proposals") -> list[dict]:
@@ -215,6 +261,9 @@ def path_values(rule, user: User) -> list[dict]:
         "proposals.preview": proposal_values("draft_proposal_id", "component_id:drafts"),
         "proposals.publish": proposal_values("draft_proposal_id", "component_id:drafts"),
         "proposals.discard": proposal_values("draft_proposal_id", "component_id:drafts"),
+        "budgets.remove": budget_values(project_id="chosen_project_id"),
+        "budgets.cancel": budget_values("voted_budget_id"),
+        "budgets.voted": budget_values("voted_budget_id"),
     }
     if not rule.arguments:
         return [{}]
@@ -487,6 +536,10 @@ def post_cases(user: User, admin: User) -> dict[str, PostCase]:
         "proposals.unsupport": PostCase({}),
         "proposals.endorse": PostCase({}),
         "proposals.unendorse": PostCase({}),
+        "budgets.add": PostCase({}),
+        "budgets.remove": PostCase({}),
+        "budgets.checkout": PostCase({}),
+        "budgets.cancel": PostCase({}),
         "notifications.mark_all_read": PostCase({}),
         "notifications.mark_read": PostCase({}),
         "notifications.preferences": PostCase({"frequency": "daily"}),
