@@ -448,13 +448,15 @@ def _open_order(user, budget: Budget, voter: Voter | None) -> Order:
 
 def _count_votes(project_ids, step: int) -> None:
     """Add `step` to the vote counts of the projects, their rows locked in id order first
-    (two checkouts sharing projects never wait on each other)."""
+    (two checkouts sharing projects never wait on each other). The lock is the UPDATE's own
+    (FOR NO KEY UPDATE): a new ballot line holds a key-share lock on its project (the foreign
+    key), which FOR UPDATE would wait on, and two paper ballots of one project deadlock."""
     ids = sorted(set(project_ids))
     if not ids:
         return
     table = Project.__table__
     db.session.execute(select(table.c.id).where(table.c.id.in_(ids)).order_by(table.c.id)
-                       .with_for_update())
+                       .with_for_update(key_share=True))
     db.session.execute(update(table).where(table.c.id.in_(ids))
                        .values(votes_count=table.c.votes_count + step))
     for instance in list(db.session.identity_map.values()):
