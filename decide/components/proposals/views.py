@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import with_polymorphic
 
 from decide.comments.services import load_thread
 from decide.components.proposals import services
@@ -30,8 +32,11 @@ from decide.core.forms import ActionForm
 from decide.core.forms import page_number
 from decide.core.forms import render_form
 from decide.core.forms import saved
+from decide.core.models import Resource
+from decide.core.models import ResourceLink
 from decide.extensions import db
 from decide.notifications.services import is_following
+from decide.spaces.models import Component
 from decide.spaces.models import Scope
 from decide.spaces.services import can_see_resource
 from decide.spaces.views import MAX_ID
@@ -42,6 +47,8 @@ bp = component_blueprint("proposals", __name__)
 PAGE_SIZE = 20
 MAX_QUERY = 100  # characters of a search kept
 SEED = "proposals_seed"  # the session's random order, stable while it lasts
+# The link from a budget project (or any later kind) to the proposals it carries out.
+INCLUDED_PROPOSALS = "included_proposals"
 
 
 @bp.record_once
@@ -151,7 +158,21 @@ def show(proposal_id: int):
         remaining=services.remaining_supports(current_user, g.component),
         pending=services.supports_pending(current_user, g.component),
         editable_until=services.editable_until(proposal, g.settings),
+        became=carried_out_by(proposal),
     )
+
+
+def carried_out_by(proposal: Proposal) -> list:
+    """The budget projects this proposal became (links named "included_proposals" that
+    point at it) that the visitor may see: one query, whatever their number, for any kind."""
+    kinds = with_polymorphic(Resource, "*")
+    found = db.session.scalars(
+        select(kinds).join(ResourceLink, ResourceLink.from_id == kinds.id)
+        .where(ResourceLink.to_id == proposal.id, ResourceLink.name == INCLUDED_PROPOSALS)
+        .options(selectinload(kinds.component).selectinload(Component.process))
+        .order_by(kinds.id)
+    ).all()
+    return [resource for resource in found if can_see_resource(current_user, resource)]
 
 
 # --- writing: write, preview, publish -------------------------------------------------------
