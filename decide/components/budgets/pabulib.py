@@ -113,7 +113,7 @@ def parse_pb(text: str) -> PbFile:
             duplicates = {n for n in names if names.count(n) > 1}
             if duplicates or "" in names:
                 raise PbError(f"the {current} header has an empty or repeated column", number)
-            sections[current] = (number, names, rows)
+            sections[current] = (header_line, names, rows)
         else:
             if len(row) != len(header):
                 raise PbError(f"this row has {len(row)} fields, the {current} header "
