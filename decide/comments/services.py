@@ -34,6 +34,7 @@ from decide.notifications.services import notify
 from decide.notifications.services import notify_followers
 from decide.spaces.services import can_moderate
 from decide.spaces.services import can_see_resource
+from decide.verification.services import is_verified
 
 MAX_LENGTH = 1000
 ALIGNMENTS = (1, 0, -1)
@@ -67,7 +68,8 @@ def _signed_in(user) -> bool:
 def why_not_comment(user, resource: Resource, rules: CommentRules | None = None) -> str | None:
     """None when `user` may comment on `resource`; otherwise why not: "sign_in", "closed"
     (the conversation is over, e.g. a closed debate), "blocked" (comments blocked now),
-    "disabled" (no comments at all), "hidden" or "not_allowed"."""
+    "disabled" (no comments at all), "hidden", "verify" (the kind asks for a resident
+    verified against the census) or "not_allowed"."""
     rules = rules or comment_rules(resource)
     if not rules.enabled:
         return "disabled"
@@ -81,6 +83,8 @@ def why_not_comment(user, resource: Resource, rules: CommentRules | None = None)
         return "sign_in"
     if not user.is_active:
         return "not_allowed"
+    if rules.verified_only and not is_verified(user):
+        return "verify"
     return None
 
 

@@ -36,6 +36,7 @@ from decide.extensions import db
 from decide.spaces.services import can_see_resource
 from decide.spaces.views import MAX_ID
 from decide.spaces.views import resource_url
+from decide.verification.views import verify_first
 
 bp = Blueprint("comments", __name__)
 
@@ -76,12 +77,15 @@ def _parent_or_404(parent_id: str | None, resource: Resource) -> Comment | None:
 
 
 def _require(allowed: bool, resource: Resource) -> None:
-    """Anonymous visitors are sent to sign in (and then back to the thread); others get 403."""
+    """Anonymous visitors are sent to sign in (and then back to the thread), residents who
+    are not verified where the kind asks for it to verify (and back); others get 403."""
     if allowed:
         return
     if not current_user.is_authenticated:
         flash(_("Sign in to take part in the conversation."), "info")
         abort(redirect(url_for("auth.login", next=resource_url(resource))))
+    if services.why_not_comment(current_user, resource) == "verify":
+        abort(verify_first(resource_url(resource) + "#comments"))
     abort(403)
 
 

@@ -126,6 +126,7 @@ def comment_rules(debate: Debate) -> CommentRules:
         enabled=bool(settings["comments_enabled"]),
         blocked=bool(settings["comments_blocked"]) or debate_status(debate) != "open",
         alignment=True,
+        verified_only=bool(settings["verify_comment"]),
     )
 
 

@@ -184,6 +184,7 @@ def _comment_rules(proposal) -> CommentRules:
         blocked=(settings["comments_blocked"] or not proposal.is_published
                  or proposal.is_withdrawn),
         alignment=True,
+        verified_only=settings["verify_comment"],
     )
 
 

@@ -26,6 +26,7 @@ from decide.notifications.services import follow
 from decide.notifications.services import notify_followers
 from decide.spaces.models import Scope
 from decide.spaces.services import component_settings
+from decide.verification.services import needs_verification
 
 # --- residents: drafts, publication, edits, withdrawal, supports, endorsements ----------
 
@@ -97,6 +98,9 @@ def _check_creation(user, component, settings) -> None:
     _check_participant(user)
     if not settings["creation_enabled"]:
         raise DomainError(_("New proposals cannot be written in this phase."))
+    if needs_verification(user, component, "create"):
+        raise DomainError(_("Only residents verified against the census may write proposals "
+                            "here."))
 
 
 def _check_proposal_limit(user, component, settings) -> None:
@@ -448,6 +452,8 @@ def _locked_for_supports(user, proposal: Proposal, settings) -> None:
         raise DomainError(_("Supports are closed: they can no longer change."))
     if not _takes_supports(proposal):
         raise DomainError(_("This proposal cannot be supported."))
+    if needs_verification(user, proposal.component, "support"):
+        raise DomainError(_("Only residents verified against the census may support here."))
 
 
 def endorse_proposal(user: User, proposal: Proposal) -> None:
@@ -507,8 +513,18 @@ def endorsers(proposal: Proposal, limit: int = 100) -> list[User]:
 
 # Permission predicates: the views answer 403 and the templates hide the button alike.
 
-def can_create(user, component) -> bool:
+def _open_for_creation(user, component) -> bool:
     return _active(user) and component_settings(component)["creation_enabled"]
+
+
+def can_create(user, component) -> bool:
+    return (_open_for_creation(user, component)
+            and not needs_verification(user, component, "create"))
+
+
+def must_verify_to_create(user, component) -> bool:
+    """Writing is open to the resident, once verified against the census."""
+    return _open_for_creation(user, component) and needs_verification(user, component, "create")
 
 
 def can_edit(user, proposal: Proposal) -> bool:
@@ -528,11 +544,22 @@ def can_withdraw(user, proposal: Proposal) -> bool:
     return _is_author(user, proposal) and _is_open(proposal) and not _has_supports(proposal)
 
 
-def can_support(user, proposal: Proposal) -> bool:
-    """Supports (and withdrawing one) are open for the resident on this proposal now."""
+def _open_for_supports(user, proposal: Proposal) -> bool:
     settings = component_settings(proposal.component)
     return (_active(user) and settings["supports_enabled"] and not settings["supports_blocked"]
             and _takes_supports(proposal))
+
+
+def can_support(user, proposal: Proposal) -> bool:
+    """Supports (and withdrawing one) are open for the resident on this proposal now."""
+    return (_open_for_supports(user, proposal)
+            and not needs_verification(user, proposal.component, "support"))
+
+
+def must_verify_to_support(user, proposal: Proposal) -> bool:
+    """Supports are open to the resident, once verified against the census."""
+    return (_open_for_supports(user, proposal)
+            and needs_verification(user, proposal.component, "support"))
 
 
 def can_endorse(user, proposal: Proposal) -> bool:

@@ -28,6 +28,8 @@ from decide.components.proposals.services import can_edit
 from decide.components.proposals.services import can_endorse
 from decide.components.proposals.services import can_support
 from decide.components.proposals.services import can_withdraw
+from decide.components.proposals.services import must_verify_to_create
+from decide.components.proposals.services import must_verify_to_support
 from decide.core.forms import ActionForm
 from decide.core.forms import page_number
 from decide.core.forms import render_form
@@ -41,6 +43,7 @@ from decide.spaces.models import Scope
 from decide.spaces.services import can_see_resource
 from decide.spaces.views import MAX_ID
 from decide.spaces.views import component_blueprint
+from decide.verification.views import verify_first
 
 bp = component_blueprint("proposals", __name__)
 
@@ -60,6 +63,8 @@ def _register_globals(state) -> None:
         can_withdraw_proposal=can_withdraw,
         can_support_proposal=can_support,
         can_endorse_proposal=can_endorse,
+        must_verify_to_create_proposal=must_verify_to_create,
+        must_verify_to_support_proposal=must_verify_to_support,
     )
 
 
@@ -180,6 +185,8 @@ def carried_out_by(proposal: Proposal) -> list:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
+    if must_verify_to_create(current_user, g.component):
+        return verify_first(url_for(".new"))
     if not can_create(current_user, g.component):
         abort(403)
     draft = services.draft_of(current_user, g.component)
@@ -209,6 +216,8 @@ def preview(proposal_id: int):
 @login_required
 def publish(proposal_id: int):
     proposal = load_draft(proposal_id)
+    if must_verify_to_create(current_user, g.component):
+        return verify_first(url_for(".preview", proposal_id=proposal.id))
     form = ActionForm()
     if form.validate_on_submit() and saved(form, services.publish_proposal, proposal):
         flash(_("Your proposal is published."), "success")
@@ -262,8 +271,11 @@ def withdraw(proposal_id: int):
 
 # --- supports and endorsements --------------------------------------------------------------
 
-def _button(proposal_id: int, allowed, service, done: str, question: str, button: str):
+def _button(proposal_id: int, allowed, service, done: str, question: str, button: str,
+            must_verify=None):
     proposal = load_proposal(proposal_id)
+    if must_verify is not None and must_verify(current_user, proposal):
+        return verify_first(url_for(".show", proposal_id=proposal.id, _anchor="supports"))
     if not allowed(current_user, proposal):
         abort(403)
     form = ActionForm()
@@ -277,7 +289,8 @@ def _button(proposal_id: int, allowed, service, done: str, question: str, button
 @login_required
 def support(proposal_id: int):
     return _button(proposal_id, can_support, services.support_proposal,
-                   _("You support this proposal."), _("Support this proposal?"), _("Support"))
+                   _("You support this proposal."), _("Support this proposal?"), _("Support"),
+                   must_verify=must_verify_to_support)
 
 
 @bp.route("/<int:proposal_id>/unsupport", methods=["POST"])
@@ -285,7 +298,7 @@ def support(proposal_id: int):
 def unsupport(proposal_id: int):
     return _button(proposal_id, can_support, services.unsupport_proposal,
                    _("Your support is withdrawn."), _("Withdraw your support?"),
-                   _("Withdraw my support"))
+                   _("Withdraw my support"), must_verify=must_verify_to_support)
 
 
 @bp.route("/<int:proposal_id>/endorse", methods=["POST"])
