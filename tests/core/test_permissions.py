@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from decide import create_app
+from decide.components.budgets.models import Budget
+from decide.components.budgets.models import Project
 from decide.components.debates.models import Debate
 from decide.components.proposals.models import Proposal
 from decide.core.models import Organization
@@ -154,6 +156,16 @@ class Samples:
         _db.session.add(official)
         _db.session.commit()
         self.values["debate_id"] = official.id
+        # Budgets: a budget without ballots holding a project (edit, delete, import, results).
+        budget = Budget(component_id=self.components["budgets"], title={"en": "Sample budget"},
+                        total=1000)
+        _db.session.add(budget)
+        _db.session.flush()
+        project = Project(budget_id=budget.id, component_id=self.components["budgets"],
+                          title={"en": "Sample project"}, amount=100)
+        _db.session.add(project)
+        _db.session.commit()
+        self.values.update(budget_id=budget.id, project_id=project.id)
 
     def url(self, rule) -> str:
         values = dict(self.values)

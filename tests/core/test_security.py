@@ -213,6 +213,21 @@ def samples(monkeypatch, db, admin, create_user, create_process, create_phase, c
                         "chosen_project_id": chosen.id,
                         "voted_budget_id": voted_budget.id}.items():
         monkeypatch.setitem(SAMPLES, name, str(value))
+    # Budgets, back office: a budget without ballots (deleted), one closed for a recount
+    # (its winners confirmed), and an accepted proposal of the process with a cost (imported).
+    empty_budget = Budget(component_id=budgets.id, title={"en": "Empty budget"}, total=1000)
+    closed_budget = Budget(component_id=budgets.id, title={"en": "Closed budget"}, total=1000,
+                           closed_at=utcnow())
+    ideas = create_component(budgets_process, manifest_name="proposals")
+    accepted = Proposal(component_id=ideas.id, author_id=holder.id, locale="en",
+                        title="An accepted sample proposal", body="Its text.",
+                        published_at=utcnow(), state="accepted", answered_at=utcnow(),
+                        answer_published_at=utcnow(), cost=100)
+    db.session.add_all([empty_budget, closed_budget, accepted])
+    db.session.commit()
+    for name, value in {"empty_budget_id": empty_budget.id, "closed_budget_id": closed_budget.id,
+                        "accepted_proposal_id": accepted.id}.items():
+        monkeypatch.setitem(SAMPLES, name, str(value))
 
 
 def budget_values(budget: str = "budget_id", **project) -> list[dict]:
@@ -264,6 +279,9 @@ def path_values(rule, user: User) -> list[dict]:
         "budgets.remove": budget_values(project_id="chosen_project_id"),
         "budgets.cancel": budget_values("voted_budget_id"),
         "budgets.voted": budget_values("voted_budget_id"),
+        "budgets_admin.delete_budget": budget_values("empty_budget_id"),
+        "budgets_admin.results_page": budget_values("closed_budget_id"),
+        "budgets_admin.confirm_winners": budget_values("closed_budget_id"),
     }
     if not rule.arguments:
         return [{}]
@@ -453,6 +471,12 @@ PROCESS_KEPT = {"title-en": "Green <Streets>", "subtitle-en": "Trees & more"}
 PHASE_FORM = {"title-en": "Ideas <now>", "start_date": "2030-03-01", "end_date": "2030-03-31"}
 PROPOSAL_FORM = {"title": "Árboles <en> la calle Mayor",
                  "body": "Más sombra & menos calor <b>ya</b>"}
+BUDGET_FORM = {"title-en": "North <district>", "description-en": "<p>Its <b>parks</b></p>",
+               "total": "1000", "weight": "0", "receipts_linked": "False"}
+BUDGET_KEPT = {"title-en": "North <district>", "description-en": "<p>Its <b>parks</b></p>"}
+BUDGET_PROJECT_FORM = {"title-en": "A <new> park", "description-en": "<p>Green</p>",
+                       "amount": "100", "address": "Main <street> 3"}
+BUDGET_PROJECT_KEPT = {"title-en": "A <new> park", "address": "Main <street> 3"}
 
 
 def post_cases(user: User, admin: User) -> dict[str, PostCase]:
@@ -540,6 +564,15 @@ def post_cases(user: User, admin: User) -> dict[str, PostCase]:
         "budgets.remove": PostCase({}),
         "budgets.checkout": PostCase({}),
         "budgets.cancel": PostCase({}),
+        "budgets_admin.new_budget": PostCase(BUDGET_FORM, kept=BUDGET_KEPT),
+        "budgets_admin.edit_budget": PostCase(BUDGET_FORM, kept=BUDGET_KEPT),
+        "budgets_admin.delete_budget": PostCase({}),
+        "budgets_admin.new_project": PostCase(BUDGET_PROJECT_FORM, kept=BUDGET_PROJECT_KEPT),
+        "budgets_admin.edit_project": PostCase(BUDGET_PROJECT_FORM, kept=BUDGET_PROJECT_KEPT),
+        "budgets_admin.delete_project": PostCase({}),
+        "budgets_admin.import_proposals": PostCase(
+            {"proposal_ids": SAMPLES.get("accepted_proposal_id")}),
+        "budgets_admin.confirm_winners": PostCase({}),
         "notifications.mark_all_read": PostCase({}),
         "notifications.mark_read": PostCase({}),
         "notifications.preferences": PostCase({"frequency": "daily"}),
