@@ -25,14 +25,17 @@ from wtforms import SelectChoice
 from decide.admin.views import register_log_sentences
 from decide.components.budgets import projects as staff
 from decide.components.budgets import results
+from decide.components.budgets import services as ballots
 from decide.components.budgets.forms import BudgetForm
 from decide.components.budgets.forms import ImportProposalsForm
+from decide.components.budgets.forms import PaperBallotForm
 from decide.components.budgets.forms import ProjectForm
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Project
 from decide.core.forms import ActionForm
 from decide.core.forms import render_form
 from decide.core.forms import saved
+from decide.core.i18n import format_money
 from decide.core.i18n import translate
 from decide.extensions import db
 from decide.spaces.models import Scope
@@ -231,6 +234,37 @@ def confirm_winners(budget_id: int):
     return render_form("components/budgets/admin/confirm.html", form, budget=budget,
                        outcome=outcome, chosen=chosen, rule=g.settings["winner_rule"],
                        ended=results.voting_ended(budget))
+
+
+# --- paper ballots -------------------------------------------------------------------------------
+
+@bp.route(f"/{BUDGET}/paper-ballots", methods=["GET", "POST"])
+def paper_ballot(budget_id: int):
+    """A paper ballot typed in at a help desk; the receipt code is shown once, to hand over."""
+    budget = budget_or_404(budget_id)
+    choices = [project for project in staff.budget_projects(budget) if not project.is_hidden]
+    form = PaperBallotForm()
+    form.project_ids.choices = [
+        SelectChoice(project.id, f"{translate(project.title)} · {format_money(project.amount)}")
+        for project in choices]
+    if form.validate_on_submit():
+        entered = saved(form, ballots.enter_paper_ballot, budget, document=form.document.data,
+                        birth_date=form.birth_date.data, project_ids=form.project_ids.data)
+        if entered:  # signed-in pages are not stored by the browser (private, no-store)
+            return render_template("components/budgets/admin/paper_ballot_done.html",
+                                   budget=budget, code=entered.result)
+    return render_form("components/budgets/admin/paper_ballot.html", form, budget=budget,
+                       projects=choices, open=results.voting_open(budget),
+                       rule=ballots.rule_summary(budget),
+                       counted=ballots.paper_ballots_count(budget))
+
+
+@bp.record_once
+def _init_paper_ballots(state) -> None:
+    register_log_sentences(state.app, {
+        ("enter_paper_ballot", "budget"): _l("%(who)s entered a paper ballot in the budget "
+                                             "%(what)s"),
+    }, actions={"enter_paper_ballot": _l("Paper ballot entered")})
 
 
 # --- the export ---------------------------------------------------------------------------------

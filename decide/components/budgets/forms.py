@@ -4,6 +4,7 @@ residents' (receipt look-up). Several people edit this file: add forms, do not r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
+from wtforms import DateField
 from wtforms import HiddenField
 from wtforms import RadioField
 from wtforms import SelectChoice
@@ -11,6 +12,7 @@ from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import SubmitField
+from wtforms.validators import InputRequired
 from wtforms.validators import Regexp
 
 from decide.components.budgets.projects import ADDRESS_MAX
@@ -21,10 +23,12 @@ from decide.core.forms import ActionForm
 from decide.core.forms import Form
 from decide.core.forms import MultiCheckboxField
 from decide.core.forms import WholeNumberField
+from decide.core.forms import at_least_one
 from decide.core.forms import max_length
 from decide.core.forms import required
 from decide.core.i18n import TranslatedField
 from decide.core.i18n import translate
+from decide.verification.services import DOCUMENT_MAX_LENGTH as PAPER_DOCUMENT_MAX
 
 
 class ButtonForm(ActionForm):
@@ -191,3 +195,28 @@ class ImportProposalsForm(Form):
         invalid_value_message=_l("Choose proposals from the list."),
     )
     submit = SubmitField(_l("Import the ticked proposals"))
+
+
+# --- staff: paper ballots --------------------------------------------------------------------
+
+
+class PaperBallotForm(Form):
+    """A paper ballot typed in at a help desk: the census identity and the projects marked."""
+
+    document = StringField(
+        _l("Document number"), filters=[_strip],
+        validators=[required(), max_length(PAPER_DOCUMENT_MAX)],
+        description=_l("As on the person's identity card or residence permit; dots, dashes "
+                       "and spaces do not matter."),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    birth_date = DateField(
+        _l("Date of birth"), validators=[InputRequired(message=_l("Fill in this field."))],
+        invalid_value_message=_l("Enter a date like 1990-05-17."),
+    )
+    project_ids = MultiCheckboxField(
+        _l("Projects marked on the ballot"), coerce=int, validate_choice=False,
+        validators=[at_least_one(_l("Tick the projects marked on the ballot."))],
+        invalid_value_message=_l("Choose projects from the list."),
+    )
+    submit = SubmitField(_l("Count this paper ballot"))

@@ -49,6 +49,7 @@ from decide.spaces.services import component_settings
 from decide.spaces.services import today_here
 from decide.verification.models import CensusEntry
 from decide.verification.models import Verification
+from decide.verification.services import DOCUMENT_MAX_LENGTH
 from decide.verification.services import identity_hash
 from decide.verification.services import needs_verification
 from decide.verification.services import normalize_document
@@ -58,7 +59,6 @@ from decide.verification.services import verification_of
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 RECEIPT_GROUPS = 4
 RECEIPT_GROUP_LENGTH = 4
-DOCUMENT_MAX_LENGTH = 64
 
 REFUSALS = {
     "closed": _l("Voting is not open in this budget."),
@@ -598,8 +598,12 @@ def cancel_order(user, budget: Budget) -> None:
 # --- paper ballots, entered by staff ----------------------------------------------------
 
 def _census_voter(document: str, birth_date: date | None) -> Voter:
+    document = document or ""
+    if len(document) > DOCUMENT_MAX_LENGTH:
+        raise DomainError(_("Use at most %(max)d characters.", max=DOCUMENT_MAX_LENGTH),
+                          field="document")
     normalized = normalize_document(document)
-    if not normalized or len(normalized) > DOCUMENT_MAX_LENGTH:
+    if not normalized:
         raise DomainError(_("Type the document number as it is written on the document."),
                           field="document")
     if birth_date is None:
