@@ -18,7 +18,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -112,14 +111,12 @@ def delete_budget(budget_id: int):
     if form.validate_on_submit() and saved(form, staff.delete_budget, budget):
         return done(_("The budget is deleted."))
     title = translate(budget.title)
-    return render_form("components/budgets/admin/delete.html", form,
-                       deletable=staff.can_delete_budget(current_user, budget),
+    refusal = staff.budget_deletion_refusal(budget)
+    return render_form("components/budgets/admin/delete.html", form, refusal=refusal,
+                       deletable=refusal is None,
                        question=_("Delete the budget “%(title)s” and its projects? This cannot "
                                   "be undone.", title=title),
-                       button=_("Delete the budget"),
-                       refusal=_("Residents have ballots in this budget, so it cannot be "
-                                 "deleted."),
-                       back=url_for(".index"))
+                       button=_("Delete the budget"), back=url_for(".index"))
 
 
 # --- projects -----------------------------------------------------------------------------------
@@ -169,13 +166,12 @@ def delete_project(budget_id: int, project_id: int):
     form = ActionForm()
     if form.validate_on_submit() and saved(form, staff.delete_project, project):
         return done(_("The project is deleted."), ".projects", budget_id=budget.id)
-    return render_form("components/budgets/admin/delete.html", form,
-                       deletable=staff.can_delete_project(current_user, project),
+    refusal = staff.project_deletion_refusal(project)
+    return render_form("components/budgets/admin/delete.html", form, refusal=refusal,
+                       deletable=refusal is None,
                        question=_("Delete the project “%(title)s”? This cannot be undone.",
                                   title=translate(project.title)),
                        button=_("Delete the project"),
-                       refusal=_("This project is in ballots already cast, so it cannot be "
-                                 "deleted."),
                        back=url_for(".projects", budget_id=budget.id))
 
 

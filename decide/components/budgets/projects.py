@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from decide.comments.models import Comment
 from decide.components import Task
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Order
@@ -84,12 +85,39 @@ def project_in_ballots(project: Project) -> bool:
     ) is not None
 
 
+def _commented(project_ids) -> bool:
+    """Residents have commented on one of these projects (deleted comments count too)."""
+    return db.session.scalar(
+        select(Comment.id).where(Comment.commentable_id.in_(project_ids)).limit(1)
+    ) is not None
+
+
+def budget_deletion_refusal(budget: Budget) -> str | None:
+    """Why the budget cannot be deleted, or None: residents' ballots and comments stay."""
+    if budget_has_orders(budget):
+        return _("Residents have ballots in this budget, so it cannot be deleted.")
+    if _commented(select(Project.id).where(Project.budget_id == budget.id)):
+        return _("Residents have commented on projects of this budget, so it cannot be "
+                 "deleted.")
+    return None
+
+
+def project_deletion_refusal(project: Project) -> str | None:
+    if project_in_ballots(project):
+        return _("This project is in ballots already cast, so it cannot be deleted.")
+    if _commented([project.id]):
+        return _("Residents have commented on this project, so it cannot be deleted.")
+    return None
+
+
 def can_delete_budget(user, budget: Budget) -> bool:
-    return can_manage_budgets(user, budget.component) and not budget_has_orders(budget)
+    return (can_manage_budgets(user, budget.component)
+            and budget_deletion_refusal(budget) is None)
 
 
 def can_delete_project(user, project: Project) -> bool:
-    return can_manage_budgets(user, project.budget.component) and not project_in_ballots(project)
+    return (can_manage_budgets(user, project.budget.component)
+            and project_deletion_refusal(project) is None)
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -224,9 +252,10 @@ def update_budget(actor, budget: Budget, **values) -> Budget:
 
 
 def delete_budget(actor, budget: Budget) -> None:
-    """A budget without ballots (drafts included), with its projects."""
-    if budget_has_orders(budget):
-        raise DomainError(_("Residents have ballots in this budget, so it cannot be deleted."))
+    """A budget without ballots (drafts included) nor comments, with its projects."""
+    refusal = budget_deletion_refusal(budget)
+    if refusal:
+        raise DomainError(refusal)
     component = budget.component
     _log(actor, "delete", budget, component)
     # The projects' shared rows go first: their budgets_projects rows follow by cascade.
@@ -351,10 +380,11 @@ def update_project(actor, project: Project, **values) -> Project:
 
 
 def delete_project(actor, project: Project) -> None:
-    """A project in no checked-out ballot (it leaves the ballots not checked out yet)."""
-    if project_in_ballots(project):
-        raise DomainError(_("This project is in ballots already cast, so it cannot be "
-                          "deleted."))
+    """A project in no checked-out ballot (it leaves the ballots not checked out yet) and
+    without comments."""
+    refusal = project_deletion_refusal(project)
+    if refusal:
+        raise DomainError(refusal)
     _log(actor, "delete", project, project.budget.component, budget=project.budget_id)
     db.session.delete(project)
     db.session.flush()

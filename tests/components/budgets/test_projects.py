@@ -6,6 +6,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func
 from sqlalchemy import select
 
+from decide.comments.models import Comment
 from decide.components.budgets import projects as staff
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Order
@@ -527,3 +528,19 @@ def test_export_rows_list_every_project(app, db, component, make_budget, make_pr
         [row] = staff.export_rows(component)
     assert row["title"] == "=SUM(A1)" and row["description"] == "Green"
     assert row["proposals"] == str(proposal.id) and row["budget_id"] == budget.id
+
+
+def test_commented_projects_and_their_budget_are_not_deleted(db, actor, make_budget,
+                                                             make_project, create_user):
+    budget = make_budget()
+    project = make_project(budget)
+    db.session.add(Comment(component_id=budget.component_id, commentable_id=project.id,
+                           author_id=create_user().id, body="Yes!", locale="en"))
+    db.session.commit()
+    assert staff.project_deletion_refusal(project) == (
+        "Residents have commented on this project, so it cannot be deleted.")
+    assert not staff.can_delete_budget(actor, budget)
+    with pytest.raises(DomainError):
+        staff.delete_project(actor, project)
+    with pytest.raises(DomainError, match="commented on projects of this budget"):
+        staff.delete_budget(actor, budget)
