@@ -1,6 +1,7 @@
 """Budgets, residents' side: the budgets, their projects, the ballot and its checkout, the
 results with the published ballots and receipts, the exports."""
 
+import re
 import secrets
 
 from flask import Response
@@ -371,29 +372,38 @@ def _paged(items: list, name: str) -> tuple[list, int, int]:
     return items[(page - 1) * LIST_SIZE:page * LIST_SIZE], page, pages
 
 
+HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
 @bp.route("/<int:budget_id>/ballots")
 def ballots(budget_id: int):
+    """The published ballots and receipts, and the receipt look-up: a code typed in is
+    answered with a redirect to its hash (`?receipt=`), so the code itself stays in no
+    address, history or page; the hash is then looked for in the published list."""
     budget = load_budget(budget_id)
     public = results.results_public(budget)
     form = ReceiptForm(request.args, meta={"csrf": False})
-    found = checked_hash = None
     if public and "code" in request.args and form.validate():
-        found = results.find_receipt(budget, form.code.data)
-        checked_hash = results.receipt_hash(form.code.data)
+        checked = results.receipt_hash(form.code.data)
+        return redirect(url_for(".ballots", budget_id=budget.id, receipt=checked,
+                                _anchor="check-title"), 303)
     form.code.data = ""  # the code typed is never written back into the page
-    context = {"budget": budget, "public": public, "form": form, "found": found,
-               "checked_hash": checked_hash, "page_size": LIST_SIZE}
+    checked = request.args.get("receipt", "")
+    context = {"budget": budget, "public": public, "form": form, "page_size": LIST_SIZE,
+               "checked_hash": checked if HASH.match(checked) else None, "found": None}
     if public:
         every = results.anonymous_ballots(budget)
+        hashes = results.receipt_hashes(budget)
+        if context["checked_hash"]:
+            context["found"] = context["checked_hash"] in set(hashes)
         rows, ballot_page, ballot_pages = _paged(every, "ballots_page")
-        hashes, hash_page, hash_pages = _paged(results.receipt_hashes(budget), "receipts_page")
+        shown, hash_page, hash_pages = _paged(hashes, "receipts_page")
         references = {p.reference: p for p in db.session.scalars(
             select(Project).where(Project.budget_id == budget.id))}
         context.update(rows=rows, ballot_page=ballot_page, ballot_pages=ballot_pages,
-                       ballot_total=len(every),
-                       hashes=hashes, hash_page=hash_page, hash_pages=hash_pages,
-                       references=references)
-    status = 400 if "code" in request.args and form.errors else 200
+                       ballot_total=len(every), hashes=shown, hash_page=hash_page,
+                       hash_pages=hash_pages, references=references)
+    status = 400 if public and "code" in request.args else 200
     return render_template("components/budgets/ballots.html", **context), status
 
 
