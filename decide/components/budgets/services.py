@@ -18,7 +18,6 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from flask import current_app
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -543,10 +542,8 @@ def remove_project(user, project: Project, budget: Budget | None = None) -> Orde
 
 def _receipts_url(budget: Budget) -> str:
     """Where a voter checks their receipt: the budget's published ballots."""
-    values = {"slug": budget.component.process.slug, "component_id": budget.component_id}
-    if "budgets.ballots" in current_app.view_functions:
-        return public_url_for("budgets.ballots", budget_id=budget.id, **values)
-    return public_url_for("spaces.component", **values)
+    return public_url_for("budgets.ballots", slug=budget.component.process.slug,
+                          component_id=budget.component_id, budget_id=budget.id)
 
 
 def checkout_order(user, budget: Budget) -> str:

@@ -467,7 +467,8 @@ def test_checkout_counts_the_vote_and_gives_a_receipt(db, budget, voter, voting,
     assert message["Subject"] == "Your vote and its receipt"
     body = message.get_body(("plain",)).get_content()
     assert code in body and "Project" in body and "€40,000" in body
-    assert "https://decide.test/processes/district-budgets/f/" in body
+    assert (f"https://decide.test/processes/district-budgets/f/{budget.component_id}/budgets/"
+            f"{budget.id}/ballots") in body
     assert code in message.get_body(("html",)).get_content()
 
 
