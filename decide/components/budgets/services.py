@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import exists
+from sqlalchemy import false
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -50,7 +51,6 @@ from decide.verification.models import CensusEntry
 from decide.verification.models import Verification
 from decide.verification.services import DOCUMENT_MAX_LENGTH
 from decide.verification.services import identity_hash
-from decide.verification.services import needs_verification
 from decide.verification.services import normalize_document
 from decide.verification.services import verification_of
 
@@ -104,14 +104,14 @@ def age_on(birth_date: date, day: date) -> int:
 
 # --- who may vote where -----------------------------------------------------------------
 
-def _identity_orders(budget: Budget, voter: Voter | None, user_id: int | None):
+def _voters_orders(voter: Voter | None, user_id: int | None):
     """The condition "an order of this voter": their account's, or their identity's."""
     conditions = []
     if user_id is not None:
         conditions.append(Order.user_id == user_id)
     if voter is not None:
         conditions.append(Order.identity_hash == voter.identity_hash)
-    return or_(*conditions)
+    return or_(*conditions) if conditions else false()
 
 
 def _voting_elsewhere(budget: Budget, voter: Voter | None, user_id: int | None) -> bool:
@@ -122,7 +122,7 @@ def _voting_elsewhere(budget: Budget, voter: Voter | None, user_id: int | None) 
         select(Order.id)
         .join(Budget, Budget.id == Order.budget_id)
         .where(Budget.component_id == budget.component_id, Order.budget_id != budget.id,
-               _identity_orders(budget, voter, user_id),
+               _voters_orders(voter, user_id),
                or_(Order.checked_out_at.is_not(None), has_lines))
         .limit(1)
     ) is not None
@@ -146,7 +146,7 @@ def _refusal(user, budget: Budget, voter: Voter | None, settings) -> str | None:
         return "closed"
     if not _active(user):  # a blocked or deleted account is signed out too
         return "sign_in"
-    if voter is None and needs_verification(user, budget.component, "vote"):
+    if voter is None and settings["verify_vote"]:  # `voter` may be read under lock just now
         return "verify"
     return (_identity_rules(budget, voter, settings)
             or _identity_refusal(budget, voter, user.id)
@@ -674,7 +674,7 @@ def enter_paper_ballot(actor: User, budget: Budget, *, document: str, birth_date
                             rule=rule_summary(budget)), field="project_ids")
     existing = db.session.scalars(
         select(Order).where(Order.budget_id == budget.id,
-                            _identity_orders(budget, voter, voter.user_id))
+                            _voters_orders(voter, voter.user_id))
         .with_for_update().execution_options(populate_existing=True)
     ).all()
     if any(order.is_checked_out for order in existing):
