@@ -637,3 +637,44 @@ def test_a_project_of_an_unpublished_component_is_not_told(client, db, component
     db.session.commit()
     page = client.get(proposal_url(proposal)).get_data(as_text=True)
     assert "Quiet park" not in page and "This proposal became" not in page
+
+
+# --- the process page and the action log ----------------------------------------------------------
+
+def test_the_process_page_sums_up_each_budgets_component(client, component, make_budget,
+                                                         make_project, process,
+                                                         create_component, count_queries):
+    second = create_component(process, manifest_name="budgets", name={"en": "Youth budget"})
+    budget = make_budget()
+    make_project(budget)
+    make_project(budget)
+    make_budget(second)
+
+    def queries(*lines) -> int:
+        with count_queries() as counter:
+            page = client.get(f"/processes/{process.slug}").get_data(as_text=True)
+        assert re.findall(r'class="meta">(\d+ budgets? · \d+ projects?)<', page) == list(lines)
+        return counter.count
+
+    few = queries("1 budget · 2 projects", "1 budget · 0 projects")
+    for _ in range(5):
+        make_project(make_budget(second))
+    assert queries("1 budget · 2 projects", "6 budgets · 5 projects") == few
+
+
+def test_the_action_log_tells_what_staff_did_with_budgets(client, base, process_admin,
+                                                          make_proposal):
+    make_proposal()
+    client.post(base + "/new", data=BUDGET_FORM)
+    budget_id = re.search(r"/budgets/(\d+)/projects/", client.get(base + "/").get_data(
+        as_text=True)).group(1)
+    client.post(f"{base}/{budget_id}/projects/new", data=PROJECT_FORM)
+    client.post(f"{base}/{budget_id}/import", data={"proposal_ids": [
+        str(proposal_id) for proposal_id in re.findall(
+            r'name="proposal_ids" value="(\d+)"',
+            client.get(f"{base}/{budget_id}/import").get_data(as_text=True))]})
+    log = " ".join(html.unescape(re.sub(r"<[^>]+>", "", client.get("/admin/logs").get_data(
+        as_text=True))).split())
+    assert "created the budget North <b>district</b>" in log
+    assert "created the project A <i>new</i> park" in log
+    assert "imported accepted proposals into the budget North <b>district</b>" in log
