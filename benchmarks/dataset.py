@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from itertools import accumulate
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -32,15 +33,24 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from decide.comments.models import Comment
+from decide.components.budgets.models import Budget
+from decide.components.budgets.models import Order
+from decide.components.budgets.models import OrderLine
+from decide.components.budgets.models import Project
+from decide.components.budgets.results import receipt_hash
 from decide.components.proposals.models import Proposal
 from decide.core.models import Resource
 from decide.core.models import User
 from decide.core.passwords import hash_password
 from decide.demo import load_organization
 from decide.extensions import db
+from decide.spaces.models import Category
 from decide.spaces.models import Component
 from decide.spaces.models import Phase
 from decide.spaces.models import Process
+from decide.verification.models import CensusEntry
+from decide.verification.models import Verification
+from decide.verification.services import identity_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 MAINTENANCE_URL = "postgresql://127.0.0.1:5432/postgres"
@@ -135,6 +145,9 @@ class Sizes:
     users: int = 20_000
     proposals: int = 10_000
     thread: int = 500  # comments on one proposal
+    projects: int = 500  # in the one budget of the budgets component
+    ballots: int = 5_000  # checked out already, in bulk
+    voters: int = 2_000  # verified, no ballot yet: the votes measurement's
 
 
 def _ascii(text: str) -> str:
@@ -198,6 +211,13 @@ def _resources(rows: list[dict], kind_rows: list[dict], model) -> None:
     for start in range(0, len(rows), 5_000):
         db.session.execute(insert(Resource), rows[start:start + 5_000])
         db.session.execute(insert(model.__table__), kind_rows[start:start + 5_000])
+
+
+def _move_sequence(table: str) -> None:
+    """Rows inserted with explicit ids: on PostgreSQL, move the table's id sequence past them."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"))
 
 
 def add_proposals(rng: random.Random, sizes: Sizes, facts: dict) -> None:
@@ -270,16 +290,130 @@ def add_proposals(rng: random.Random, sizes: Sizes, facts: dict) -> None:
     facts["thread_parents"] = len({row["parent_id"] for row in comments} - {None})
     db.session.execute(text("UPDATE resources SET comments_count = :n WHERE id = :id"),
                        {"n": sizes.thread, "id": first})
-    if db.engine.dialect.name == "postgresql":
-        # Rows inserted with explicit ids: move the sequence past them.
-        db.session.execute(text(
-            "SELECT setval(pg_get_serial_sequence('resources', 'id'), max(id)) FROM resources"))
+    _move_sequence("resources")
+
+
+CATEGORIES = ("Mobility", "Green spaces", "Culture", "Education", "Sport", "Social care")
+VOTE_RANGE = (3, 5)  # projects in a ballot: the budget's voting rule
+
+
+def draw_ballot(rng: random.Random, project_ids: list[int], cum_weights: list[float]) -> list[int]:
+    """3 to 5 projects, the popular ones more often, as residents choose them."""
+    size = rng.randint(*VOTE_RANGE)
+    chosen: set[int] = set()
+    while len(chosen) < size:
+        chosen.add(rng.choices(project_ids, cum_weights=cum_weights)[0])
+    return sorted(chosen)
+
+
+def add_budgets(rng: random.Random, sizes: Sizes, facts: dict) -> None:
+    """"City Budget" in its voting phase: a budgets component whose one budget holds
+    `sizes.projects` projects (ballots of 3 to 5 projects, verification required, the
+    component's default), `sizes.ballots` ballots checked out already by verified residents,
+    and `sizes.voters` more verified residents without a ballot, for the votes measurement.
+    The vote counts are the ballots'; each verified resident has a census entry."""
+    process = Process(slug="city-budget", title={"en": "City Budget"},
+                      start_date=EPOCH.date(), end_date=EPOCH.date() + timedelta(days=3650),
+                      published_at=EPOCH)
+    db.session.add(process)
+    db.session.flush()
+    phase = Phase(process_id=process.id, title={"en": "Voting"}, active=True,
+                  start_date=process.start_date, end_date=process.end_date)
+    categories = [Category(process_id=process.id, name={"en": name}, position=number)
+                  for number, name in enumerate(CATEGORIES)]
+    db.session.add_all([phase, *categories])
+    db.session.flush()
+    component = Component(process_id=process.id, manifest_name="budgets",
+                          name={"en": "Budgets"}, published_at=EPOCH,
+                          settings={"vote_rule": "project_range",
+                                    "vote_range_min": VOTE_RANGE[0],
+                                    "vote_range_max": VOTE_RANGE[1]},
+                          phase_settings={str(phase.id): {"voting_enabled": True}})
+    db.session.add(component)
+    db.session.flush()
+    budget = Budget(component_id=component.id, title={"en": "Whole city"},
+                    description={"en": "<p>Projects for the whole city.</p>"},
+                    total=5_000_000)
+    db.session.add(budget)
+    db.session.flush()
+
+    first = _next_id(Resource)
+    project_ids = list(range(first, first + sizes.projects))
+    popularity = [rng.paretovariate(1.5) for _ in project_ids]
+    cum_weights = list(accumulate(popularity))
+
+    # The residents: confirmed accounts, shuffled; the first vote in the measurement, the
+    # next ones have voted already.
+    people = db.session.scalars(select(User.id).where(User.confirmed_at.is_not(None))
+                                .order_by(User.id)).all()
+    people = rng.sample(people, min(len(people), sizes.voters + sizes.ballots))
+    voters, ballot_holders = people[:sizes.voters], people[sizes.voters:]
+    identities = {user_id: identity_hash(f"BENCH{user_id:08d}") for user_id in people}
+    census, verifications = [], []
+    for user_id in people:
+        birth_date = (EPOCH - timedelta(days=rng.randrange(18 * 365, 90 * 365))).date()
+        census.append({"identity_hash": identities[user_id], "birth_date": birth_date,
+                       "created_at": EPOCH})
+        verifications.append({"user_id": user_id, "identity_hash": identities[user_id],
+                              "birth_date": birth_date, "created_at": EPOCH})
+    for start in range(0, len(people), 5_000):
+        db.session.execute(insert(CensusEntry), census[start:start + 5_000])
+        db.session.execute(insert(Verification), verifications[start:start + 5_000])
+
+    votes = dict.fromkeys(project_ids, 0)
+    first_order = _next_id(Order)
+    orders, lines = [], []
+    for number, user_id in enumerate(ballot_holders):
+        checked_out_at = EPOCH + timedelta(minutes=rng.randrange(60 * 24 * 30))
+        orders.append({
+            "id": first_order + number, "budget_id": budget.id, "user_id": user_id,
+            "identity_hash": identities[user_id], "channel": "online",
+            "created_at": checked_out_at - timedelta(minutes=rng.randrange(1, 60)),
+            "checked_out_at": checked_out_at,
+            "receipt_hash": receipt_hash(f"{rng.getrandbits(80):020X}"),
+            "ballot_key": f"{rng.getrandbits(128):032x}",
+        })
+        for project_id in draw_ballot(rng, project_ids, cum_weights):
+            lines.append({"order_id": first_order + number, "project_id": project_id})
+            votes[project_id] += 1
+
+    resources, projects = [], []
+    for project_id in project_ids:
+        created_at = EPOCH + timedelta(minutes=rng.randrange(30 * 24 * 60))
+        resources.append({"id": project_id, "kind": "project", "component_id": component.id,
+                          "author_id": None, "created_at": created_at, "comments_count": 0})
+        projects.append({
+            "id": project_id, "budget_id": budget.id, "code": None,
+            "title": {"en": _sentence(rng, rng.randrange(3, 9))},
+            "description": {"en": f"<p>{_sentence(rng, rng.randrange(20, 60))}.</p>"},
+            "amount": rng.randrange(5, 400) * 1_000,
+            "category_id": rng.choice(categories).id, "scope_id": None, "address": "",
+            "votes_count": votes[project_id], "selected_at": None,
+        })
+    _resources(resources, projects, Project)
+    for start in range(0, len(orders), 5_000):
+        db.session.execute(insert(Order), orders[start:start + 5_000])
+    for start in range(0, len(lines), 5_000):
+        db.session.execute(insert(OrderLine), lines[start:start + 5_000])
+    _move_sequence("resources")
+    _move_sequence("budgets_orders")
+
+    facts["budgets_process"] = process.slug
+    facts["budgets_component"] = component.id
+    facts["budget"] = budget.id
+    facts["projects"] = sizes.projects
+    facts["project_ids"] = project_ids
+    facts["project_cum_weights"] = cum_weights  # how popular each one is
+    facts["ballots"] = len(orders)
+    facts["voters"] = voters
+    facts["vote_range"] = VOTE_RANGE
 
 
 STEPS: tuple[Callable[[random.Random, Sizes, dict], None], ...] = (
     add_organization,
     add_users,
     add_proposals,
+    add_budgets,
 )
 
 

@@ -1,17 +1,21 @@
-"""`make bench`: requests per second and latency of Decide's pages against a bare Flask app.
+"""`make bench`: requests per second and latency of Decide's pages against a bare Flask app,
+and budget votes checked out per second by concurrent voters.
 
 One run, start to end (docs/benchmarks.md explains how to read it):
 1. creates a database of its own (PostgreSQL; SQLite only when none answers), runs
    `flask db upgrade` on it and generates a city with a fixed seed (benchmarks/dataset.py);
 2. requests every Decide page once in-process (Flask test client): counts its SQL
    statements and checks that it shows what the city holds (20 proposals of 10,000, the
-   search's matches in the order asked for, the 500 comments of the thread);
+   search's matches in the order asked for, the 500 comments of the thread, 50 projects
+   of 500);
 3. starts Decide (wsgi:app) and the bare "hello" app (benchmarks/hello.py) under the same
    gunicorn settings, each on a free port of 127.0.0.1;
 4. for every target: warms up, then sends a fixed number of requests (or as many as a
    time limit allows, for the slow pages) at a fixed concurrency from a separate
    load-generator process (wrk when installed, otherwise benchmarks/loadgen.py);
-5. prints the table and writes it as JSON to benchmarks/out/latest.json;
+5. prints the table; then, on PostgreSQL only, measures votes: concurrent voters add
+   projects and check out through the budgets services (benchmarks/votes.py), and prints
+   their table; writes both as JSON to benchmarks/out/latest.json;
 6. stops every process it started, by pid, and drops its database, also on failure or Ctrl-C.
 
 A later issue adds its page with one line in TARGETS (and, if the path needs a new fact such
@@ -39,14 +43,18 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
+from dataset import VOTE_RANGE
 from dataset import BenchError
 from dataset import Database
 from dataset import Sizes
 from dataset import generate
 from dataset import migrate
 from sqlalchemy import event
+from votes import measure_votes
+from votes import print_votes
 
 from decide import create_app
+from decide.components.budgets.views import PAGE_SIZE as PROJECTS_PAGE_SIZE
 from decide.components.proposals.views import PAGE_SIZE
 from decide.extensions import db
 
@@ -60,6 +68,7 @@ WORKER_CLASS = "gthread"
 THREADS = 4
 WRK_WARMUP_SECONDS = 2
 MAX_SECONDS = 15
+VOTE_THREADS = 8
 
 
 # --- what a page must show: a 200 with an empty list or a broken search is no measure ----
@@ -67,6 +76,8 @@ MAX_SECONDS = 15
 CARD = re.compile(r'<h2 class="card__title"><a href="[^"]*/proposals/(\d+)"')
 RESULTS = re.compile(r'class="results-count">(\d+) proposals?<')
 COMMENT = re.compile(r'<article id="comment-(\d+)"')
+PROJECT_CARD = re.compile(r'<article class="card project-card[^"]*" id="project-(\d+)"')
+PROJECTS_COUNT = re.compile(r'class="results-count">(\d+) projects?<')
 
 
 def _listed(html: str) -> tuple[int | None, list[int]]:
@@ -102,6 +113,19 @@ def check_thread(html: str, facts: dict) -> str:
     return f"{len(shown)} comments, {replies} of them with replies"
 
 
+def check_projects(html: str, facts: dict) -> str:
+    """The first page of the budget's projects (the list is paged), all of its budget's."""
+    total = PROJECTS_COUNT.search(html)
+    total = int(total.group(1)) if total else None
+    ids = [int(i) for i in PROJECT_CARD.findall(html)]
+    expected = min(PROJECTS_PAGE_SIZE, facts["projects"])
+    if (total != facts["projects"] or len(set(ids)) != expected
+            or not set(ids) <= set(facts["project_ids"])):
+        raise BenchError(f"the list shows {len(set(ids))} projects of {total}, "
+                         f"not {expected} of the budget's {facts['projects']}")
+    return f"{len(ids)} of {total} projects (the first page)"
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
@@ -112,6 +136,7 @@ class Target:
 
 
 PROPOSALS = "/processes/{process}/f/{proposals_component}/proposals/"
+BUDGET = "/processes/{budgets_process}/f/{budgets_component}/budgets/{budget}/"
 
 # The baseline first; every later page is one more line here.
 TARGETS = (
@@ -123,7 +148,9 @@ TARGETS = (
     Target("proposals-search", PROPOSALS + "?q={search}&order=most_supported",
            check=check_search),
     Target("thread", PROPOSALS + "{thread_proposal}", check=check_thread),
+    Target("projects", BUDGET + "projects/", check=check_projects),
 )
+VOTES = "votes"  # the votes measurement, after the pages (benchmarks/votes.py)
 
 SERVERS = {
     "decide": "wsgi:app",
@@ -144,6 +171,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--thread", type=int, default=Sizes.thread,
                         help="comments on the proposal of the thread target "
                              "(default: %(default)s)")
+    parser.add_argument("--projects", type=int, default=Sizes.projects,
+                        help="projects in the budget of the projects target "
+                             "(default: %(default)s)")
+    parser.add_argument("--ballots", type=int, default=Sizes.ballots,
+                        help="ballots checked out in that budget before the run "
+                             "(default: %(default)s)")
+    parser.add_argument("--voters", type=int, default=Sizes.voters,
+                        help="verified residents without a ballot, who vote in the votes "
+                             "measurement (default: %(default)s)")
+    parser.add_argument("--vote-threads", type=int, default=VOTE_THREADS,
+                        help="voters voting at once, each thread with its own database "
+                             "connection (default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=None,
                         help="unmeasured requests per target first (default: requests / 5)")
     parser.add_argument("--max-seconds", type=int, default=MAX_SECONDS,
@@ -154,15 +193,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto",
                         help="wrk when installed (auto), or the Python one (default: auto)")
     parser.add_argument("--only", action="append", metavar="TARGET",
-                        choices=[target.name for target in TARGETS],
-                        help="measure only this target (repeatable; hello always runs)")
+                        choices=[target.name for target in TARGETS] + [VOTES],
+                        help="measure only this target, or the votes (repeatable; hello "
+                             "always runs)")
     parser.add_argument("--show-queries", action="store_true",
                         help="print the SQL statements of every page")
     args = parser.parse_args(argv)
     if min(args.requests, args.concurrency, args.users, args.proposals, args.thread,
+           args.projects, args.ballots, args.voters, args.vote_threads,
            args.max_seconds) < 1:
-        parser.error("--requests, --concurrency, --users, --proposals, --thread and "
-                     "--max-seconds must be at least 1")
+        parser.error("--requests, --concurrency, --users, --proposals, --thread, --projects, "
+                     "--ballots, --voters, --vote-threads and --max-seconds must be at least 1")
+    if args.projects < VOTE_RANGE[1]:
+        parser.error(f"--projects must be at least {VOTE_RANGE[1]}: a ballot holds "
+                     f"{VOTE_RANGE[0]} to {VOTE_RANGE[1]} of them")
     if args.warmup is None:
         args.warmup = max(50, args.requests // 5)
     if args.loadgen == "wrk" and not shutil.which("wrk"):
@@ -449,10 +493,13 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
     app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": env["SECRET_KEY"],
                       "RATELIMIT_ENABLED": False})
     facts = generate(app, Sizes(users=args.users, proposals=args.proposals,
-                                thread=args.thread), args.seed)
+                                thread=args.thread, projects=args.projects,
+                                ballots=args.ballots, voters=args.voters), args.seed)
     dataset_seconds = time.monotonic() - step
-    log(f"generated {facts['users']} users, {facts['proposals']} proposals and a thread of "
-        f"{args.thread} comments (seed {args.seed}) in {dataset_seconds:.1f} s")
+    log(f"generated {facts['users']} users, {facts['proposals']} proposals, a thread of "
+        f"{args.thread} comments, a budget of {facts['projects']} projects with "
+        f"{facts['ballots']} ballots and {len(facts['voters'])} voters to come "
+        f"(seed {args.seed}) in {dataset_seconds:.1f} s")
 
     queries = check_pages(app, targets, facts, args.show_queries)
 
@@ -486,6 +533,22 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
     add_ratios(rows)
     print_table(rows)
 
+    votes = None
+    if args.only and VOTES not in args.only:
+        log(f"\n{VOTES}: not measured (--only)")
+    elif database.backend != "postgresql":
+        log(f"\n{VOTES}: skipped: needs PostgreSQL (this run fell back to SQLite)")
+    else:
+        log(f"\n{VOTES}: {args.vote_threads} threads, each voter adds 3 to 5 projects (one "
+            f"transaction each), then checks out; at most {args.max_seconds} s")
+        votes = measure_votes(
+            create_app({"SQLALCHEMY_DATABASE_URI": database.url,
+                        "SECRET_KEY": env["SECRET_KEY"], "RATELIMIT_ENABLED": False,
+                        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.vote_threads,
+                                                      "max_overflow": 0}}),
+            facts, threads=args.vote_threads, max_seconds=args.max_seconds, seed=args.seed)
+        print_votes(votes, log)
+
     total = time.monotonic() - started
     load_after = os.getloadavg()[0]
     report = {
@@ -501,10 +564,13 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
         "settings": {"requests": args.requests, "warmup": args.warmup,
                      "max_seconds": args.max_seconds, "concurrency": args.concurrency,
                      "users": args.users, "proposals": args.proposals, "thread": args.thread,
+                     "projects": args.projects, "ballots": args.ballots,
+                     "voters": args.voters, "vote_threads": args.vote_threads,
                      "seed": args.seed},
         "dataset_seconds": round(dataset_seconds, 1),
         "total_seconds": round(total, 1),
         "results": rows,
+        "votes": votes,
     }
     OUT_FILE.parent.mkdir(parents=True, exist_ok=True)
     OUT_FILE.write_text(json.dumps(report, indent=2) + "\n")
@@ -512,8 +578,10 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
         f"{len(rows)} targets in {total:.0f} s; figures written to "
         f"{OUT_FILE.relative_to(ROOT)}")
     failed = [row["target"] for row in rows if row["errors"]]
+    failed += [f"{VOTES} ({row['operation']})" for row in (votes or {}).get("results", ())
+               if row["errors"]]
     if failed:
-        log(f"FAILED: requests that were not answered 200 on {', '.join(failed)}")
+        log(f"FAILED: requests not answered 200, or calls refused, on {', '.join(failed)}")
         # The log goes with the run's temporary directory: show why while it is there.
         for name in dict.fromkeys(row["server"] for row in rows if row["errors"]):
             log(f"\nthe end of the {name} server's log:\n{servers[name].log_tail(60)}")
