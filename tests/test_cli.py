@@ -22,6 +22,7 @@ from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.passwords import password_problem
 from decide.demo import DEMO_ACCOUNTS
+from decide.demo.budget_data import VOTERS
 from decide.demo.green_streets import RESIDENTS_DOMAIN
 from decide.demo.green_streets import THRESHOLD
 from decide.demo.participation import PROPOSALS
@@ -69,7 +70,7 @@ def test_the_demo_runs_in_debug_mode(app, db, runner, production_like, monkeypat
     result = runner.invoke(args=["decide", "demo"])
 
     assert result.exit_code == 0, result.output
-    assert count(db, User) == len(DEMO_ACCOUNTS) + len(RESIDENTS)
+    assert count(db, User) == len(DEMO_ACCOUNTS) + len(RESIDENTS) + len(VOTERS)
 
 
 def test_the_demo_creates_the_city_once(db, runner, demo_mode):
@@ -83,7 +84,8 @@ def test_the_demo_creates_the_city_once(db, runner, demo_mode):
     everyone = db.session.scalars(select(User).order_by(User.email)).all()
     assert all(user.is_confirmed and user.accepted_terms_version == 1 for user in everyone)
     residents = [user for user in everyone if user.email.endswith("@" + RESIDENTS_DOMAIN)]
-    assert sorted(user.nickname for user in residents) == sorted(r.nickname for r in RESIDENTS)
+    assert sorted(user.nickname for user in residents) == sorted(
+        r.nickname for r in RESIDENTS + VOTERS)
     assert {user.password_hash for user in residents} == {"!"}
     assert {user.notifications_email for user in residents} == {"none"}
     users = [user for user in everyone if user not in residents]

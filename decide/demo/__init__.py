@@ -10,6 +10,7 @@ from decide.core.models import Organization
 from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.passwords import hash_password
+from decide.demo.budgets import load_budgets
 from decide.demo.green_streets import load_participation
 from decide.extensions import db
 from decide.spaces.models import Process
@@ -60,8 +61,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("nadia@decide.example", "saffron-canyon-lattice-64", "nadia", "Nadia Benali",
                 "fr", "valuator of Green Streets and District Budgets",
                 roles=tuple((slug, Role.VALUATOR) for slug in BOTH)),
-    # Maria becomes the verified resident when census verification lands; Lucas stays
-    # unverified.
+    # Maria is the verified resident (decide/demo/budgets.py verifies her against the demo
+    # census); Lucas is not verified.
     DemoAccount("maria@decide.example", "river-bicycle-garden", "maria", "Maria Puig", "ca",
                 "resident"),
     DemoAccount("lucas@decide.example", "meadow-violin-comet", "lucas", "Lucas Moreau", "fr",
@@ -473,3 +474,4 @@ def load_demo() -> None:
         load_process(actor, demo, scopes, today)
     load_roles(actor, users)
     load_participation(actor, users)
+    load_budgets(actor, users)
