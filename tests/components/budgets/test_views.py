@@ -531,3 +531,39 @@ def test_cancelling_when_allowed(client, login, db, component, budget, voting, c
     configure(voting_enabled=False)
     assert client.post(url).status_code == 400
     assert order_of(db, resident, budget).is_checked_out
+
+
+def test_the_server_refuses_what_the_page_no_longer_offers(client, login, db, component,
+                                                           budget, voting, configure,
+                                                           make_budget, make_project, resident):
+    project = make_project(budget)
+    login(resident)
+    configure(voting_enabled=False)
+    response = add(client, component, budget, project)
+    assert response.status_code == 400
+    assert "Voting is not open" in text(response)
+    assert order_of(db, resident, budget) is None
+    # One budget per resident: the other budget says why, and refuses.
+    configure(voting_enabled=True, vote_in="one")
+    add(client, component, budget, project)
+    south = make_budget(title={"en": "South district"})
+    other = make_project(south)
+    page = squeeze(text(client.get(f"{base(component)}/{south.id}/projects/")))
+    assert "You are already voting in another budget here" in page
+    assert "Add to my ballot" not in page
+    assert add(client, component, south, other).status_code == 400
+    assert order_of(db, resident, south) is None
+
+
+def test_the_buttons_are_enhanced_by_a_script_file_only(client, app, login, component, budget,
+                                                        voting, make_project, resident):
+    make_project(budget)
+    login(resident)
+    page = text(client.get(f"{base(component)}/{budget.id}/projects/"))
+    assert re.search(r'<script src="/static/js/budgets\.js[^"]*" defer></script>', page)
+    assert '<form method="post" class="inline-form" data-ballot' in page
+    assert 'id="ballot-announce"' in page and 'aria-live="polite"' in page
+    assert 'data-refresh="ballot"' in page
+    script = client.get("/static/js/budgets.js")
+    assert script.status_code == 200 and "data-ballot" in text(script)
+    script.close()
