@@ -12,6 +12,7 @@ from decide.components import Setting
 from decide.components import verification_setting
 from decide.components.budgets import models  # noqa: F401 - the tables
 from decide.components.budgets import projects
+from decide.components.budgets import results
 from decide.components.budgets.admin import bp as admin_bp
 from decide.components.budgets.views import bp
 from decide.spaces.services import component_settings
@@ -97,4 +98,5 @@ manifest = Manifest(
     tasks=projects.tasks,
     has_participation=projects.has_participation,
     export=projects.export_rows,  # the staff export (CSV in the back office)
+    check_settings=results.check_settings,
 )

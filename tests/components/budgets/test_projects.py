@@ -22,6 +22,7 @@ from decide.notifications.models import Follow
 from decide.notifications.models import Notification
 from decide.notifications.services import describe
 from decide.spaces.models import Role
+from decide.spaces.services import update_component
 
 
 @pytest.fixture
@@ -544,3 +545,14 @@ def test_commented_projects_and_their_budget_are_not_deleted(db, actor, make_bud
         staff.delete_project(actor, project)
     with pytest.raises(DomainError, match="commented on projects of this budget"):
         staff.delete_budget(actor, budget)
+
+
+def test_the_manifest_checks_settings_changes(db, actor, component, make_budget, ballot):
+    """The component's settings form goes through the manifest's check_settings hook."""
+    budget = make_budget()
+    update_component(actor, component, name=component.name,
+                     settings={"vote_rule": "project_range"}, phase_settings={})
+    ballot(budget, checked_out=False)
+    with pytest.raises(DomainError):
+        update_component(actor, component, name=component.name,
+                         settings={"vote_rule": "minimum_percent"}, phase_settings={})
