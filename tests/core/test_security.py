@@ -573,6 +573,9 @@ def post_cases(user: User, admin: User) -> dict[str, PostCase]:
         "budgets_admin.import_proposals": PostCase(
             {"proposal_ids": SAMPLES.get("accepted_proposal_id")}),
         "budgets_admin.confirm_winners": PostCase({}),
+        "budgets_admin.paper_ballot": PostCase(
+            {"document": "sample <admin>", "birth_date": "1990-05-17",
+             "project_ids": SAMPLES.get("project_id")}, kept={"document": "sample <admin>"}),
         "notifications.mark_all_read": PostCase({}),
         "notifications.mark_read": PostCase({}),
         "notifications.preferences": PostCase({"frequency": "daily"}),
