@@ -333,7 +333,7 @@ def add_budgets(rng: random.Random, sizes: Sizes, facts: dict) -> None:
     db.session.flush()
     budget = Budget(component_id=component.id, title={"en": "Whole city"},
                     description={"en": "<p>Projects for the whole city.</p>"},
-                    total=5_000_000)
+                    total=20_000_000)
     db.session.add(budget)
     db.session.flush()
 

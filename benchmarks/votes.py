@@ -69,6 +69,7 @@ class Votes:
         self.figures = {name: Figures() for name in OPERATIONS}
         self.local = threading.local()
         self.lock = threading.Lock()
+        self.cpu_seconds = 0.0  # of this process (the voters' Python side) while measured
 
     def _count(self, conn, cursor, statement, parameters, context, executemany) -> None:
         if getattr(self.local, "statements", None) is not None:
@@ -134,11 +135,12 @@ class Votes:
                     self.vote(*voter)
 
             pool = [threading.Thread(target=worker) for _ in range(threads)]
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             for thread in pool:
                 thread.start()
             for thread in pool:
                 thread.join()
+            self.cpu_seconds = time.process_time() - cpu
             return time.perf_counter() - start
         finally:
             event.remove(engine, "before_cursor_execute", self._count)
@@ -219,6 +221,7 @@ def measure_votes(app, facts: dict, *, threads: int, max_seconds: float,
         "threads": threads,
         "voters_prepared": len(facts["voters"]),
         "seconds": round(seconds, 3),
+        "python_cpu_seconds": round(votes.cpu_seconds, 3),
         "votes_per_second": rows[0]["per_second"],
         "check": check,
         "results": rows,
@@ -237,7 +240,9 @@ def print_votes(report: dict, log) -> None:
             f"{row['count']:>9} {row['errors']:>7}")
     checkout = report["results"][0]
     log(f"votes: {checkout['count']} ballots checked out in {report['seconds']:.1f} s by "
-        f"{report['threads']} threads: {report['votes_per_second']:.1f} votes/s")
+        f"{report['threads']} threads: {report['votes_per_second']:.1f} votes/s; the voters' "
+        f"Python used {report['python_cpu_seconds']:.1f} s of CPU (one interpreter: at most "
+        "one CPU)")
     log(f"votes: {report['check']}")
     for row in report["results"]:
         if row["errors"]:
