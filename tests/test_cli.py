@@ -99,7 +99,10 @@ def test_the_demo_creates_the_city_once(db, runner, demo_mode):
     assert rows["processes"] and rows["phases"] and rows["pages_pages"] and rows["action_logs"]
     participation = ("resources", "proposals_proposals", "proposals_supports",
                      "proposals_endorsements", "comments", "comment_votes", "debates_debates",
-                     "moderation_reports", "follows", "notifications", "outbox")
+                     "moderation_reports", "follows", "notifications", "outbox",
+                     "verification_census", "verification_verifications", "budgets_budgets",
+                     "budgets_projects", "budgets_orders", "budgets_order_lines",
+                     "resource_links")
     assert all(rows[table] for table in participation), rows
 
     second = runner.invoke(args=["decide", "demo"])
