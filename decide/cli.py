@@ -145,3 +145,6 @@ def compile():  # noqa: A001 - the command's name
 
 def init_app(app) -> None:
     app.cli.add_command(decide)
+    for manifest in app.extensions["decide.components"].values():
+        if manifest.cli is not None:  # a kind's own subgroup: `flask decide budgets ...`
+            decide.add_command(manifest.cli)

@@ -14,6 +14,7 @@ from decide.components.budgets import models  # noqa: F401 - the tables
 from decide.components.budgets import projects
 from decide.components.budgets import results
 from decide.components.budgets.admin import bp as admin_bp
+from decide.components.budgets.cli import budgets as budgets_cli
 from decide.components.budgets.views import bp
 from decide.spaces.services import component_settings
 
@@ -98,5 +99,6 @@ manifest = Manifest(
     tasks=projects.tasks,
     has_participation=projects.has_participation,
     export=projects.export_rows,  # the staff export (CSV in the back office)
+    cli=budgets_cli,
     check_settings=results.check_settings,
 )
