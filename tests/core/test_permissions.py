@@ -8,6 +8,7 @@ organization admins only, unless it is listed in STAFF_PAGES below.
 
 import re
 import time
+from datetime import date
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
@@ -25,6 +26,8 @@ from decide.core.permissions import safe_next
 from decide.extensions import db as _db
 from decide.moderation.models import Report
 from decide.spaces.models import Role
+from decide.verification.models import Verification
+from decide.verification.services import identity_hash
 
 
 def _url_rules():
@@ -142,6 +145,10 @@ class Samples:
         ])
         _db.session.commit()
         self.values.update(resource_id=debate.id, user_id=holder.id)
+        # Verification: the holder is verified (the revoke pages act on them).
+        _db.session.add(Verification(user_id=holder.id, identity_hash=identity_hash("SAMPLE"),
+                                     birth_date=date(1990, 5, 17)))
+        _db.session.commit()
         # Proposals: a published one, assigned to the valuator persona when it signs in.
         self.proposal = Proposal(component_id=self.components["proposals"], title="A sample "
                                  "proposal for the matrix", body="Its text.", locale="en",

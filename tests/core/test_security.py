@@ -4,9 +4,11 @@ The sweeps walk the app's URL map, so an endpoint added later is covered (or the
 which sample values it needs).
 """
 
+import io
 import re
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import quote
 from urllib.parse import urlsplit
@@ -36,6 +38,9 @@ from decide.moderation.models import Report
 from decide.notifications.models import Follow
 from decide.notifications.models import Notification
 from decide.spaces.models import Role
+from decide.verification.models import CensusEntry
+from decide.verification.models import Verification
+from decide.verification.services import identity_hash
 from tests.conftest import DEFAULT_PASSWORD
 from tests.conftest import STAFF_PASSWORD
 
@@ -178,6 +183,14 @@ def samples(monkeypatch, db, admin, create_user, create_process, create_phase, c
     db.session.commit()
     monkeypatch.setitem(SAMPLES, "comment_id", str(own.id))
     monkeypatch.setitem(SAMPLES, "voted_comment_id", str(voted.id))
+    # Verification: a census holding the admin's identity (the admin verifies) and the
+    # holder verified (revoked).
+    db.session.add_all([
+        CensusEntry(identity_hash=identity_hash("SAMPLE-ADMIN"), birth_date=date(1990, 5, 17)),
+        Verification(user_id=holder.id, identity_hash=identity_hash("SAMPLE-HOLDER"),
+                     birth_date=date(1990, 5, 17)),
+    ])
+    db.session.commit()
     # Budgets, residents' side: voting open to all (no census) for 1 to 3 projects, with
     # cancelling; the admin's ballot in one budget holds one project (add another, remove it,
     # vote), and the admin has voted in a second budget (cancel). In a process of its own.
@@ -456,6 +469,16 @@ def test_signed_in_pages_are_not_cached(client, user, login):
 
 # --- CSRF on every POST ---------------------------------------------------------------------
 
+class ReusableUpload(io.BytesIO):
+    """A file for a case the sweeps post twice: the test client closes the files it sent;
+    this one rewinds instead."""
+
+    name = "sample.csv"
+
+    def close(self):
+        self.seek(0)
+
+
 @dataclass
 class PostCase:
     data: dict
@@ -621,6 +644,13 @@ def post_cases(user: User, admin: User) -> dict[str, PostCase]:
         "comments.reply": PostCase({"body": "A <b>reply</b>"}, kept={"body": "A <b>reply</b>"}),
         "comments.delete": PostCase({}),
         "comments.vote": PostCase({"weight": "1"}),
+        "verification.verify": PostCase({"document": "<sample-admin>",
+                                         "birth_date": "1990-05-17"},
+                                        kept={"document": "<sample-admin>"}),
+        "verification_admin.census": PostCase(
+            {"file": ReusableUpload(b"document_number,birth_date\nN1,1990-05-17\n")}),
+        "verification_admin.delete_census": PostCase({}),
+        "verification_admin.revoke": PostCase({}),
         "core_admin.organization": PostCase(
             {"name": "Villa <Nueva>", "time_zone": "Europe/Madrid", "default_locale": "es",
              "available_locales": ["en", "es"], "terms_of_service-en": "<p>Terms kept</p>",
@@ -728,7 +758,8 @@ def test_form_without_csrf_token_shows_translated_message_and_keeps_typed_values
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert '<html lang="es">' in page
-    form = re.search(r'<form method="post" novalidate>(.*?)</form>', page, re.S)
+    form = re.search(r'<form method="post"(?: enctype="multipart/form-data")? novalidate>(.*?)'
+                     r'</form>', page, re.S)
     assert form, "the form is shown again"
     message = translated(CSRF_MESSAGE, "es")
     assert str(escape_html(message)) in form.group(1)
