@@ -567,3 +567,16 @@ def test_the_buttons_are_enhanced_by_a_script_file_only(client, app, login, comp
     script = client.get("/static/js/budgets.js")
     assert script.status_code == 200 and "data-ballot" in text(script)
     script.close()
+
+
+def test_a_title_in_one_other_language_says_which(client, component, budget, make_project):
+    project = make_project(budget, title={"es": "Fuentes en los parques"},
+                           description={"es": "<p>Agua para todos.</p>"})
+    listing = text(client.get(f"{base(component)}/{budget.id}/projects/"))
+    assert 'lang="es">Fuentes en los parques</a>' in listing
+    page = text(client.get(f"{base(component)}/{budget.id}/projects/{project.id}"))
+    assert '<h1 lang="es">Fuentes en los parques</h1>' in page
+    assert '<div class="prose" lang="es">' in page
+    english = make_project(budget, title={"en": "Benches"})
+    assert 'lang="en">Benches' not in text(client.get(
+        f"{base(component)}/{budget.id}/projects/{english.id}"))
