@@ -64,11 +64,11 @@ DEMO_ACCOUNTS = (
     # Maria is the verified resident (decide/demo/budgets.py verifies her against the demo
     # census); Lucas is not verified.
     DemoAccount("maria@decide.example", "river-bicycle-garden", "maria", "Maria Puig", "ca",
-                "resident"),
+                "resident, verified (Centre district)"),
     DemoAccount("lucas@decide.example", "meadow-violin-comet", "lucas", "Lucas Moreau", "fr",
-                "resident"),
+                "resident, not verified"),
     DemoAccount("ana@decide.example", "pepper-tram-sunrise", "ana", "Ana García", "es",
-                "resident"),
+                "resident, verified (Riverside district)"),
 )
 
 LEGAL_TEXTS = {

@@ -32,6 +32,7 @@ from decide.core.models import ResourceLink
 from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.services import DomainError
+from decide.demo import DEMO_ACCOUNTS
 from decide.demo import load_demo
 from decide.demo.budget_data import ANA
 from decide.demo.budget_data import DISTRICT_BALLOTS
@@ -116,6 +117,9 @@ def test_the_census_is_stored_hashed_and_verifies_maria_and_ana_not_lucas(app, d
     assert verifications["ana"].scope.code == ANA.scope == "riverside"
     assert verifications["maria"].birth_date == MARIA.birth_date
     assert "lucas" not in verifications
+    for account in DEMO_ACCOUNTS:  # as `flask decide demo` prints them
+        says_verified = "verified" in account.role and "not verified" not in account.role
+        assert says_verified == (account.nickname in verifications), account.nickname
     assert set(verifications) == {"maria", "ana"} | {r.nickname for r in RESIDENTS + VOTERS}
     # The identities README.md gives a visitor are nobody's yet.
     used = {verification.identity_hash for verification in verifications.values()}
