@@ -5,12 +5,14 @@ Method of Equal Shares also against a plain per-voter implementation of its defi
 import random
 import time
 from fractions import Fraction
+from math import ceil
 from pathlib import Path
 
 import pytest
 
 from decide.components.budgets.pabulib import parse_pb
 from decide.components.budgets.rules import Outcome
+from decide.components.budgets.rules import _Election
 from decide.components.budgets.rules import count_votes
 from decide.components.budgets.rules import equal_shares
 from decide.components.budgets.rules import greedy
@@ -380,3 +382,63 @@ def test_equal_shares_agrees_with_the_plain_definition(seed):
     share, winners = plain_add1(dict(projects), [set(b) for b in ballots], total, stop)
     assert (outcome.share, list(outcome.winners)) == (share, winners)
     assert outcome.total_cost <= total
+
+
+def small_election(seed: int):
+    """Few voters and large amounts: Add1 takes thousands of steps of one unit."""
+    generator = random.Random(seed)
+    number = generator.randint(2, 8)
+    projects = [(str(i), generator.randint(1, 3000)) for i in range(1, number + 1)]
+    ballots = [generator.sample([p for p, _c in projects], generator.randint(1, min(number, 4)))
+               for _ in range(generator.randint(1, 12))]
+    return projects, ballots, generator.randint(100, 20_000)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_add1_skips_shares_that_change_nothing_and_agrees_with_stepping(seed):
+    projects, ballots, total = small_election(seed)
+    stop = bool(seed % 2)
+    outcome = equal_shares(projects, ballots, total, add1_stop_when_exhaustive=stop,
+                           greedy_completion=False)
+    share, winners = plain_add1(dict(projects), [set(b) for b in ballots], total, stop)
+    assert (outcome.share, list(outcome.winners)) == (share, winners)
+
+
+def test_the_cases_above_take_the_shortcut(monkeypatch):
+    """Otherwise they would prove nothing about it."""
+    looked = []
+    original = _Election.unchanged_below
+    monkeypatch.setattr(_Election, "unchanged_below",
+                        lambda self, share: looked.append(share) or original(self, share))
+    for seed in range(30):
+        projects, ballots, total = small_election(seed)
+        equal_shares(projects, ballots, total, add1_stop_when_exhaustive=bool(seed % 2),
+                     greedy_completion=False)
+    assert len(looked) > 10
+
+
+# 45, 95 and 261 fail when who pays all they have is not watched.
+@pytest.mark.parametrize("seed", [45, 95, 261, *range(100, 110)])
+def test_unchanged_below_is_sound(seed):
+    """Every share below the one `unchanged_below` names gives the same winners."""
+    projects, ballots, total = small_election(seed)
+    election = _Election(dict(projects), ballots)
+    share = total // election.voters
+    for step in range(0, 400, 37):
+        start = share + step
+        limit = election.unchanged_below(start)
+        winners = election.run(start)
+        last = start + 300 if limit is None else min(ceil(limit) - 1, start + 300)
+        for other in range(start, last + 1):
+            assert election.run(other) == winners, (start, other, limit)
+
+
+def test_a_small_election_with_large_amounts_is_quick():
+    projects = [(str(i), cost) for i, cost in enumerate(
+        [50_000, 120_000, 200_000, 300_000, 300_000, 120_000, 50_000, 200_000], start=1)]
+    ballots = [["4"], ["1", "2"], ["3", "5"], ["8", "4", "6"], ["7"]]
+    started = time.perf_counter()
+    for stop in (True, False):
+        outcome = equal_shares(projects, ballots, 500_000, add1_stop_when_exhaustive=stop)
+        assert outcome.total_cost <= 500_000
+    assert time.perf_counter() - started < 2
