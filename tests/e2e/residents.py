@@ -86,3 +86,58 @@ def card_day(card) -> datetime:
     """The day on a card's meta line ("By Grace Taylor · Nov 30, 2026")."""
     meta = card.locator(".meta").inner_text()
     return datetime.strptime(meta.split("·")[-1].strip(), "%b %d, %Y")
+
+
+# --- verification and budgets (District Budgets, Budget of last year) ------------------------
+
+DISTRICT_BUDGETS = "/processes/district-budgets"
+LAST_YEAR = "/processes/budget-of-last-year"
+
+# Census identities README.md lists (document number, date of birth).
+CENSUS_CENTRE = ("38472615D", "1992-06-21")  # free, Centre district
+CENSUS_RIVERSIDE = ("29563847S", "1985-11-03")  # free, Riverside district
+CENSUS_NORTH = ("61738294S", "1970-02-28")  # free, North: no budget there this year
+CENSUS_PAPER_CENTRE = ("44827163W", "1951-08-09")  # for a paper ballot (Centre)
+CENSUS_PAPER_RIVERSIDE = ("33619472G", "1963-12-01")  # for a paper ballot (Riverside)
+CENSUS_CHILD = ("71294836B", "2014-03-14")  # verifies, too young to vote
+CENSUS_MARIA = ("47120358M", "1988-04-17")  # taken: Maria's
+
+
+def verify(page, submit, identity: tuple[str, str]) -> None:
+    """Fill the verification form (on /verification) with a census identity and send it."""
+    document, birth_date = identity
+    page.locator("#document").fill(document)
+    page.locator("#birth_date").fill(birth_date)
+    submit(page.locator("main form").get_by_role("button"))
+
+
+def budgets_url(server, slug: str) -> str:
+    """The public address of the budgets component of a process."""
+    component = db_value(server, "select c.id from components c join processes p "
+                                 "on p.id = c.process_id where p.slug = ? "
+                                 "and c.manifest_name = 'budgets'", slug)
+    return f"{server.url}/processes/{slug}/f/{component}/budgets/"
+
+
+def budget_id(server, english_title: str) -> int:
+    return db_value(server, "select id from budgets_budgets where title like ?",
+                    f'%"en": "{english_title}"%')
+
+
+def ballot(page):
+    """The ballot summary of a budget's page."""
+    return page.get_by_role("region", name="Your ballot")
+
+
+def ballot_figures(page) -> str:
+    return ballot(page).locator(".ballot__figures").inner_text()
+
+
+def ballot_sentence(page) -> str:
+    return ballot(page).locator(".ballot__sentence").inner_text()
+
+
+def project_card(page, english_title: str):
+    """The card of a project in a budget's list, found by its title's link."""
+    return page.locator(".project-card").filter(
+        has=page.get_by_role("link", name=english_title, exact=True))

@@ -88,6 +88,15 @@ def catalog_text(locale: str, message: str) -> str:
     return translation.string
 
 
+def catalog_or_english(locale: str, message: str) -> str:
+    """What gettext shows for `message` in `locale`: the catalog's translation, or the English
+    text while the catalog has none (the catalogs are filled apart from the code)."""
+    path = ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as catalog:
+        translation = read_po(catalog, locale=locale).get(message)
+    return translation.string if translation is not None and translation.string else message
+
+
 def db_value(server, sql: str, *params):
     """One value read from the server's database (read-only): an id no page shows."""
     path = server.env["DATABASE_URL"].removeprefix("sqlite:///")
