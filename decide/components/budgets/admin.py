@@ -9,7 +9,6 @@ import csv
 import io
 
 from flask import Response
-from flask import abort
 from flask import flash
 from flask import g
 from flask import redirect
@@ -31,6 +30,8 @@ from decide.components.budgets.forms import PaperBallotForm
 from decide.components.budgets.forms import ProjectForm
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Project
+from decide.components.budgets.views import load_budget
+from decide.components.budgets.views import load_project
 from decide.core.forms import ActionForm
 from decide.core.forms import render_form
 from decide.core.forms import saved
@@ -48,26 +49,6 @@ PROJECT = f"<int(max={MAX_ID}):project_id>"
 
 
 # --- loading ------------------------------------------------------------------------------------
-
-def budget_or_404(budget_id: int) -> Budget:
-    """A budget of this component; another component's is 404."""
-    budget = db.session.scalars(
-        select(Budget).where(Budget.id == budget_id, Budget.component_id == g.component.id)
-    ).first()
-    if budget is None:
-        abort(404)
-    return budget
-
-
-def project_or_404(budget: Budget, project_id: int) -> Project:
-    """A project of this budget; another budget's is 404."""
-    project = db.session.scalars(
-        select(Project).where(Project.id == project_id, Project.budget_id == budget.id)
-    ).first()
-    if project is None:
-        abort(404)
-    return project
-
 
 def all_scopes() -> list[Scope]:
     return db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
@@ -97,7 +78,7 @@ def new_budget():
 
 @bp.route(f"/{BUDGET}/edit", methods=["GET", "POST"])
 def edit_budget(budget_id: int):
-    budget = budget_or_404(budget_id)
+    budget = load_budget(budget_id)
     form = BudgetForm(all_scopes(), budget=budget)
     if form.validate_on_submit() and saved(form, staff.update_budget, budget, **form.values()):
         return done(_("The budget is saved."))
@@ -106,7 +87,7 @@ def edit_budget(budget_id: int):
 
 @bp.route(f"/{BUDGET}/delete", methods=["GET", "POST"])
 def delete_budget(budget_id: int):
-    budget = budget_or_404(budget_id)
+    budget = load_budget(budget_id)
     form = ActionForm()
     if form.validate_on_submit() and saved(form, staff.delete_budget, budget):
         return done(_("The budget is deleted."))
@@ -123,7 +104,7 @@ def delete_budget(budget_id: int):
 
 @bp.route(f"/{BUDGET}/projects/")
 def projects(budget_id: int):
-    budget = budget_or_404(budget_id)
+    budget = load_budget(budget_id)
     rows = staff.budget_projects(budget)
     return render_template("components/budgets/admin/projects.html", budget=budget,
                            projects=rows, linked=staff.linked_proposal_ids(rows),
@@ -139,7 +120,7 @@ def project_form(budget: Budget, project: Project | None = None) -> ProjectForm:
 
 @bp.route(f"/{BUDGET}/projects/new", methods=["GET", "POST"])
 def new_project(budget_id: int):
-    budget = budget_or_404(budget_id)
+    budget = load_budget(budget_id)
     form = project_form(budget)
     if form.validate_on_submit() and saved(form, staff.create_project, budget, **form.values()):
         return done(_("The project is saved."), ".projects", budget_id=budget.id)
@@ -149,8 +130,8 @@ def new_project(budget_id: int):
 
 @bp.route(f"/{BUDGET}/projects/{PROJECT}", methods=["GET", "POST"])
 def edit_project(budget_id: int, project_id: int):
-    budget = budget_or_404(budget_id)
-    project = project_or_404(budget, project_id)
+    budget = load_budget(budget_id)
+    project = load_project(budget, project_id)
     form = project_form(budget, project)
     if form.validate_on_submit() and saved(form, staff.update_project, project,
                                            **form.values()):
@@ -161,8 +142,8 @@ def edit_project(budget_id: int, project_id: int):
 
 @bp.route(f"/{BUDGET}/projects/{PROJECT}/delete", methods=["GET", "POST"])
 def delete_project(budget_id: int, project_id: int):
-    budget = budget_or_404(budget_id)
-    project = project_or_404(budget, project_id)
+    budget = load_budget(budget_id)
+    project = load_project(budget, project_id)
     form = ActionForm()
     if form.validate_on_submit() and saved(form, staff.delete_project, project):
         return done(_("The project is deleted."), ".projects", budget_id=budget.id)
@@ -179,7 +160,7 @@ def delete_project(budget_id: int, project_id: int):
 
 @bp.route(f"/{BUDGET}/import", methods=["GET", "POST"])
 def import_proposals(budget_id: int):
-    budget = budget_or_404(budget_id)
+    budget = load_budget(budget_id)
     proposals = staff.importable_proposals(budget)
     ready = [proposal.id for proposal in proposals if proposal.cost is not None]
     form = ImportProposalsForm(data={"proposal_ids": ready})
@@ -205,7 +186,7 @@ def can_confirm(budget: Budget) -> bool:
 
 @bp.route(f"/{BUDGET}/results")
 def results_page(budget_id: int):
-    budget = budget_or_404(budget_id)
+    budget = load_budget(budget_id)
     rows = results.project_results(budget)
     outcome = results.compute_winners(budget)
     return render_template("components/budgets/admin/results.html", budget=budget, rows=rows,
@@ -216,7 +197,7 @@ def results_page(budget_id: int):
 
 @bp.route(f"/{BUDGET}/confirm", methods=["GET", "POST"])
 def confirm_winners(budget_id: int):
-    budget = budget_or_404(budget_id)
+    budget = load_budget(budget_id)
     form = ActionForm()
     if form.validate_on_submit() and saved(form, results.confirm_winners, budget):
         return done(_("The winners are confirmed: their projects are marked as selected."),
@@ -237,7 +218,7 @@ def confirm_winners(budget_id: int):
 @bp.route(f"/{BUDGET}/paper-ballots", methods=["GET", "POST"])
 def paper_ballot(budget_id: int):
     """A paper ballot typed in at a help desk; the receipt code is shown once, to hand over."""
-    budget = budget_or_404(budget_id)
+    budget = load_budget(budget_id)
     choices = [project for project in staff.budget_projects(budget) if not project.is_hidden]
     form = PaperBallotForm()
     form.project_ids.choices = [
