@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from decide import create_app
 from decide.components import Manifest
 from decide.components import Setting
+from decide.components import get_manifest
 from decide.core.mail import deliver_pending
 from decide.core.models import User
 from decide.core.models import utcnow
@@ -461,3 +462,22 @@ def verified(db):
         return user
 
     return verify
+
+
+def change_settings(component: Component, **values) -> Component:
+    """Set settings of a component by their names: the global ones, and the phase ones for
+    its process's active phase (the first phase when none is active)."""
+    phase_names = {setting.name for setting in get_manifest(component.manifest_name)
+                   .phase_settings}
+    phases = component.process.phases
+    active = next((each for each in phases if each.active), phases[0] if phases else None)
+    component.settings = {**(component.settings or {}),
+                          **{k: v for k, v in values.items() if k not in phase_names}}
+    if active is not None:
+        key = str(active.id)
+        component.phase_settings = {**(component.phase_settings or {}), key: {
+            **(component.phase_settings or {}).get(key, {}),
+            **{k: v for k, v in values.items() if k in phase_names},
+        }}
+    _db.session.commit()
+    return component

@@ -9,9 +9,9 @@ budgets and projects written directly, and verified residents.
 
 import pytest
 
-from decide.components import get_manifest
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Project
+from tests.conftest import change_settings
 
 
 @pytest.fixture
@@ -31,20 +31,10 @@ def component(create_component, process, phase):
 
 @pytest.fixture
 def configure(db, component, phase):
-    """Set settings of the component, global or of the active phase, by their name."""
-    phase_names = {setting.name for setting in get_manifest("budgets").phase_settings}
-
+    """Set settings of the component (or of `target`), global or of the active phase, by
+    their name."""
     def change(target=None, **values):
-        target = target or component
-        active = next((each for each in target.process.phases if each.active), phase)
-        key = str(active.id)
-        target.settings = {**(target.settings or {}),
-                           **{k: v for k, v in values.items() if k not in phase_names}}
-        target.phase_settings = {**(target.phase_settings or {}), key: {
-            **(target.phase_settings or {}).get(key, {}),
-            **{k: v for k, v in values.items() if k in phase_names},
-        }}
-        db.session.commit()
+        change_settings(target or component, **values)
 
     return change
 

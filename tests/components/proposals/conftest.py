@@ -8,11 +8,11 @@ and a proposals component, settings changed by name, proposals written directly.
 
 import pytest
 
-from decide.components import get_manifest
 from decide.components.proposals.models import Proposal
 from decide.core.models import utcnow
 from decide.spaces.models import Role
 from tests.conftest import STAFF_PASSWORD
+from tests.conftest import change_settings
 
 TITLE = "More trees along the main street"
 BODY = "The main street has no shade at all in summer: plant trees on both sides."
@@ -35,20 +35,10 @@ def component(create_component, process, phase):
 
 @pytest.fixture
 def configure(db, component, phase):
-    """Set settings of the component, global or of the active phase, by their name."""
-    phase_names = {setting.name for setting in get_manifest("proposals").phase_settings}
-
+    """Set settings of the component (or of `target`), global or of the active phase, by
+    their name."""
     def change(target=None, **values):
-        target = target or component
-        active = next((each for each in target.process.phases if each.active), phase)
-        key = str(active.id)
-        target.settings = {**(target.settings or {}),
-                           **{k: v for k, v in values.items() if k not in phase_names}}
-        target.phase_settings = {**(target.phase_settings or {}), key: {
-            **(target.phase_settings or {}).get(key, {}),
-            **{k: v for k, v in values.items() if k in phase_names},
-        }}
-        db.session.commit()
+        change_settings(target or component, **values)
 
     return change
 
