@@ -44,7 +44,8 @@ class Verification(db.Model):
 
     __tablename__ = "verification_verifications"
     __personal_data__ = (
-        PersonalData("user_id", erase="delete", export=("birth_date", "created_at")),
+        PersonalData("user_id", erase="delete",
+                     export=("birth_date", "scope_id", "created_at")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from decide.comments.models import Comment
 from decide.comments.services import can_comment
 from decide.comments.services import why_not_comment
-from decide.components import get_manifest
 from decide.components.debates.models import Debate
 from decide.components.proposals import services as proposals
 from decide.components.proposals.models import Proposal
@@ -23,6 +22,7 @@ from decide.core.models import utcnow
 from decide.core.services import DomainError
 from decide.spaces.views import resource_url
 from decide.verification.services import needs_verification
+from tests.conftest import change_settings
 
 LONG_TEXT = "The main street has no shade at all in summer: plant trees on both sides."
 
@@ -37,22 +37,12 @@ def phase(create_phase, process):
     return create_phase(process, active=True)
 
 
-def configured(db, component, phase, **values):
-    phase_names = {setting.name for setting in get_manifest(component.manifest_name)
-                   .phase_settings}
-    component.settings = {k: v for k, v in values.items() if k not in phase_names}
-    component.phase_settings = {str(phase.id): {k: v for k, v in values.items()
-                                                if k in phase_names}}
-    db.session.commit()
-    return component
-
-
 @pytest.fixture
 def ideas(db, create_component, process, phase):
     """Proposals open for writing, supports and comments, each needing verification."""
     component = create_component(process, manifest_name="proposals")
-    return configured(db, component, phase, creation_enabled=True, supports_enabled=True,
-                      verify_create=True, verify_support=True, verify_comment=True)
+    return change_settings(component, creation_enabled=True, supports_enabled=True,
+                           verify_create=True, verify_support=True, verify_comment=True)
 
 
 @pytest.fixture
@@ -67,8 +57,8 @@ def proposal(db, ideas, create_user):
 
 @pytest.fixture
 def debate(db, create_component, process, phase):
-    component = configured(db, create_component(process, manifest_name="debates"), phase,
-                           verify_comment=True)
+    component = change_settings(create_component(process, manifest_name="debates"),
+                                verify_comment=True)
     made = Debate(component_id=component.id, official=True, title={"en": "Should it move?"},
                   description={"en": "<p>The market.</p>"})
     db.session.add(made)
@@ -118,7 +108,7 @@ def test_the_predicates_say_no_until_verified(app, db, user, ideas, proposal, de
 
 
 def test_the_predicates_ask_nothing_when_the_setting_is_off(db, user, ideas, phase, proposal):
-    configured(db, ideas, phase, creation_enabled=True, supports_enabled=True)
+    change_settings(ideas, verify_create=False, verify_support=False, verify_comment=False)
     assert proposals.can_create(user, ideas)
     assert not proposals.must_verify_to_create(user, ideas)
     assert proposals.can_support(user, proposal)
@@ -127,7 +117,7 @@ def test_the_predicates_ask_nothing_when_the_setting_is_off(db, user, ideas, pha
 
 def test_closed_actions_do_not_ask_to_verify(db, user, ideas, phase, proposal):
     """Nothing to verify for: writing and supports closed in this phase."""
-    configured(db, ideas, phase, verify_create=True, verify_support=True)
+    change_settings(ideas, creation_enabled=False, supports_enabled=False)
     assert not proposals.must_verify_to_create(user, ideas)
     assert not proposals.must_verify_to_support(user, proposal)
 
