@@ -106,6 +106,14 @@ def db_value(server, sql: str, *params):
     return row[0]
 
 
+def db_execute(server, sql: str, *params) -> None:
+    """Change the server's database behind its back: a fixture's situation the demo lacks
+    (the change is committed at once; the server reads it on its next request)."""
+    path = server.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path, timeout=10) as connection:
+        assert connection.execute(sql, params).rowcount, f"nothing changed by {sql} {params}"
+
+
 def component_id(server, kind: str) -> int:
     """The id of Green Streets' proposals or debates component."""
     return db_value(server, "select c.id from components c join processes p "

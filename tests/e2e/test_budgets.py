@@ -219,8 +219,7 @@ def test_voting_without_javascript_with_full_page_loads(server, person, submit):
     assert not page.get_by_role("button", name="Add to my ballot").count()
 
 
-def test_on_a_phone_maria_votes_cancels_and_votes_again(browser, server, person, check_page,
-                                                        submit):
+def test_on_a_phone_maria_votes_cancels_and_votes_again(server, person, check_page, submit):
     page = person("maria")
     page.set_viewport_size(PHONE)
     staff.in_english(page, submit)
