@@ -36,6 +36,12 @@
       var key = part.getAttribute("data-refresh");
       var fresh = doc.querySelector('[data-refresh="' + key + '"]');
       if (fresh) {
+        // A project's card is marked as chosen, as the server marks it on a page load.
+        var card = part.closest(".project-card");
+        if (card) {
+          card.classList.toggle("project-card--chosen",
+                                !!fresh.querySelector(".badge--in-ballot"));
+        }
         part.replaceWith(document.importNode(fresh, true));
       }
     });

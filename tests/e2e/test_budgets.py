@@ -112,6 +112,8 @@ def test_voting_with_javascript_updates_the_ballot_in_place(server, person, chec
     assert ballot_figures(page) == "€650,000 / €1,800,000 · 36%"
     assert "Add projects worth at least €610,000 more to vote." in ballot_sentence(page)
     assert ballot(page).get_by_role("link", name=PAVILION).is_visible()
+    # The card is marked as chosen, as the page without JavaScript marks it.
+    expect(project_card(page, PAVILION)).to_have_class(re.compile(r"\bproject-card--chosen\b"))
     # The keyboard stays on the project's button; the live region says what changed.
     assert "Remove from my ballot" in page.evaluate("() => document.activeElement.innerText")
     expect(page.locator("#ballot-announce")).to_contain_text("The project is in your ballot.")
@@ -135,6 +137,8 @@ def test_voting_with_javascript_updates_the_ballot_in_place(server, person, chec
     expect(project_card(page, SHADE).get_by_role("button", name="Add to my ballot")
            ).to_be_visible()
     assert not ballot(page).get_by_role("link", name=PAVEMENTS).count()
+    expect(project_card(page, PAVEMENTS)).not_to_have_class(
+        re.compile(r"\bproject-card--chosen\b"))
     assert page.evaluate("() => window.stayedOnThePage") == "yes"
     assert loads == [], f"the page was loaded again: {loads}"
 
