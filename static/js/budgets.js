@@ -49,7 +49,10 @@
 
   function focusAfter(key, form) {
     // Keep the keyboard where it was: the new button of the same project, or the ballot.
-    var holder = key && document.querySelector('[data-refresh="' + key + '"]');
+    // A press in the ballot summary goes to its heading: its first button now belongs to
+    // another project, which a second Enter would take out too.
+    var holder = key && key !== "ballot" &&
+      document.querySelector('[data-refresh="' + key + '"]');
     var target = holder && (holder.querySelector("button") || holder);
     if (!target || !document.contains(target)) {
       target = document.getElementById("ballot-title");

@@ -139,6 +139,9 @@ def test_voting_with_javascript_updates_the_ballot_in_place(server, person, chec
     assert not ballot(page).get_by_role("link", name=PAVEMENTS).count()
     expect(project_card(page, PAVEMENTS)).not_to_have_class(
         re.compile(r"\bproject-card--chosen\b"))
+    # The keyboard lands on the ballot's heading, not on the next project's Remove button
+    # (a second Enter would take that one out too).
+    assert page.evaluate("() => document.activeElement.id") == "ballot-title"
     assert page.evaluate("() => window.stayedOnThePage") == "yes"
     assert loads == [], f"the page was loaded again: {loads}"
 
