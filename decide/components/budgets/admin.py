@@ -191,8 +191,8 @@ def results_page(budget_id: int):
     outcome = results.compute_winners(budget)
     return render_template("components/budgets/admin/results.html", budget=budget, rows=rows,
                            outcome=outcome, winners=set(outcome.winners),
-                           rule=g.settings["winner_rule"], ended=results.voting_ended(budget),
-                           can_confirm=can_confirm(budget))
+                           rule=results.describe_rule(budget),
+                           ended=results.voting_ended(budget), can_confirm=can_confirm(budget))
 
 
 @bp.route(f"/{BUDGET}/confirm", methods=["GET", "POST"])
@@ -209,7 +209,7 @@ def confirm_winners(budget_id: int):
         chosen = [by_reference[reference] for reference in outcome.winners
                   if reference in by_reference]
     return render_form("components/budgets/admin/confirm.html", form, budget=budget,
-                       outcome=outcome, chosen=chosen, rule=g.settings["winner_rule"],
+                       outcome=outcome, chosen=chosen, rule=results.describe_rule(budget),
                        ended=results.voting_ended(budget))
 
 

@@ -116,6 +116,20 @@ def winner_rule(budget: Budget) -> str:
     return component_settings(budget.component)["winner_rule"]
 
 
+def describe_rule(budget: Budget) -> str:
+    """The budget's winner rule with its options, in plain words: printed with its results
+    for residents and staff alike, so both read the same sentence."""
+    if winner_rule(budget) != "equal_shares":
+        return _("Most votes first (greedy): projects by votes, highest first, each funded "
+                 "when it still fits in the money left.")
+    stop = (_("everyone's share raised (Add1) until no other project fits")
+            if budget.add1_stops_when_exhaustive
+            else _("everyone's share raised (Add1) as long as the outcome fits the budget"))
+    then = (_("then the money left goes to the most voted projects that fit")
+            if budget.greedy_completion else _("the money left stays unspent"))
+    return _("Method of Equal Shares, %(stop)s; %(then)s.", stop=stop, then=then)
+
+
 def _projects(budget: Budget) -> list[Project]:
     return list(db.session.scalars(select(Project).where(Project.budget_id == budget.id)))
 

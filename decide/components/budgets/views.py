@@ -337,18 +337,6 @@ def cancel(budget_id: int):
 
 # --- after the vote -------------------------------------------------------------------------
 
-def rule_description(budget: Budget) -> str:
-    """The winner rule of the budget, with its options, in plain words."""
-    if g.settings["winner_rule"] != "equal_shares":
-        return _("Most votes first (greedy): projects by votes, highest first, each funded "
-                 "when it still fits in the money left.")
-    stop = (_("Add1 stopping as soon as the outcome is exhaustive")
-            if budget.add1_stops_when_exhaustive else _("Add1 without stopping early"))
-    then = (_("then greedy for the money left") if budget.greedy_completion
-            else _("no greedy completion"))
-    return _("Method of Equal Shares, %(stop)s, %(then)s.", stop=stop, then=then)
-
-
 @bp.route("/<int:budget_id>/results", endpoint="results")
 def budget_results(budget_id: int):
     budget = load_budget(budget_id)
@@ -357,7 +345,7 @@ def budget_results(budget_id: int):
     return render_template(
         "components/budgets/results.html", budget=budget, public=public, rows=rows,
         funded=sum(row.project.amount for row in rows if row.selected),
-        rule=rule_description(budget),
+        rule=results.describe_rule(budget),
         confirmed=budget.winners_confirmed_at is not None,
         ballot_count=db.session.scalar(
             select(func.count()).select_from(Order)
@@ -438,4 +426,4 @@ def how_winners_are_chosen():
         .order_by(Budget.weight, Budget.id)
     ).all()
     return render_template("components/budgets/how.html", budgets=budgets,
-                           rules={budget.id: rule_description(budget) for budget in budgets})
+                           rules={budget.id: results.describe_rule(budget) for budget in budgets})

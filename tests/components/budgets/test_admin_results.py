@@ -99,7 +99,7 @@ def test_the_results_print_the_equal_shares_options(client, base, process_admin,
     budget, _projects = election(add1_stops_when_exhaustive=False, greedy_completion=False)
     page = text(client.get(f"{base}/{budget.id}/results"))
     assert "Method of Equal Shares" in page
-    assert "Add1 going on as long as the outcome fits the budget" in page
+    assert "raised (Add1) as long as the outcome fits the budget" in page
     assert "the money left stays unspent" in page
 
 

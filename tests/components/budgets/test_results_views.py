@@ -15,6 +15,12 @@ from decide.components.budgets.models import OrderLine
 from decide.components.budgets.results import receipt_hash
 from decide.core.models import utcnow
 
+# The Equal Shares options as the pages print them.
+SHARES_STOPPING = ("Method of Equal Shares, everyone's share raised (Add1) until no other "
+                   "project fits; then the money left goes to the most voted projects that fit.")
+SHARES_GOING_ON = ("Method of Equal Shares, everyone's share raised (Add1) as long as the "
+                   "outcome fits the budget; the money left stays unspent.")
+
 
 def base(component) -> str:
     return f"/processes/{component.process.slug}/f/{component.id}/budgets"
@@ -133,13 +139,12 @@ def test_the_equal_shares_rule_is_printed_with_its_options(client, db, configure
                                                            budget, election):
     configure(winner_rule="equal_shares")
     page = squeeze(text(client.get(f"{base(component)}/{budget.id}/results")))
-    assert ("Method of Equal Shares, Add1 stopping as soon as the outcome is exhaustive, then "
-            "greedy for the money left.") in page
+    assert SHARES_STOPPING in page
     budget.add1_stops_when_exhaustive = False
     budget.greedy_completion = False
     db.session.commit()
     page = squeeze(text(client.get(f"{base(component)}/{budget.id}/results")))
-    assert "Method of Equal Shares, Add1 without stopping early, no greedy completion." in page
+    assert SHARES_GOING_ON in page
 
 
 def test_the_results_page_runs_a_fixed_number_of_queries(client, component, budget,
@@ -327,8 +332,6 @@ def test_the_explanation_page_says_which_rule_each_budget_uses(client, configure
                 greedy_completion=False)
     page = squeeze(text(client.get(f"{base(component)}/how-winners-are-chosen")))
     assert "Most votes first (greedy)" in page and "The Method of Equal Shares" in page
-    assert ("North district</strong>: Method of Equal Shares, Add1 stopping as soon as the "
-            "outcome is exhaustive, then greedy for the money left.") in page
-    assert ("South district</strong>: Method of Equal Shares, Add1 without stopping early, no "
-            "greedy completion.") in page
+    assert f"North district</strong>: {SHARES_STOPPING}" in page
+    assert f"South district</strong>: {SHARES_GOING_ON}" in page
     assert "An example" in page
