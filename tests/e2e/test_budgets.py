@@ -300,8 +300,8 @@ def test_the_results_ballots_and_receipts_of_last_year(server, person, check_pag
         "link", name="Results"))
     assert page.locator("h1").inner_text() == "Results: City budget"
     main = page.locator("main").inner_text()
-    assert ("Method of Equal Shares, Add1 stopping as soon as the outcome is exhaustive, "
-            "then greedy for the money left.") in main
+    assert ("Method of Equal Shares, everyone's share raised (Add1) until no other project "
+            "fits; then the money left goes to the most voted projects that fit.") in main
     assert "The council confirmed these winners on" in main
     rows = page.locator("table.results-table tbody tr")
     assert rows.count() == 12
