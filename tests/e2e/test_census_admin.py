@@ -1,10 +1,9 @@
-"""The census and the verified residents' back office in a real browser: axe-core (WCAG 2.1
-AA) at desktop and phone sizes on every page, as tests/e2e does (its fixtures, its demo city
-on a server of this module's own). The residents' side is in tests/e2e."""
+"""The census and the verified residents' back office in a real browser, with axe-core
+(WCAG 2.1 AA) at desktop and phone sizes on every page. The census is replaced here, so the
+test runs on a server of its own; the residents' side is in test_verification.py."""
 
 import pytest
 
-from tests.e2e.conftest import *  # noqa: F403 - the browser fixtures (live_server, page...)
 from tests.e2e.conftest import ADMIN
 
 pytestmark = pytest.mark.e2e
@@ -17,10 +16,10 @@ BAD_CENSUS = ("document_number,birth_date\n"
               ",1990-05-17\n")
 
 
-def test_staff_upload_the_census_and_revoke_a_verification(page, live_server, check_page,
+def test_staff_upload_the_census_and_revoke_a_verification(page, own_server, check_page,
                                                             sign_in, submit, tmp_path):
-    sign_in(page, *ADMIN)
-    page.goto(f"{live_server.url}/admin/")
+    sign_in(page, *ADMIN, server=own_server)
+    page.goto(f"{own_server.url}/admin/")
     sidebar = page.get_by_role("navigation", name="Administration")
     submit(sidebar.get_by_role("link", name="Census"))
     assert page.locator("h1").inner_text() == "Census"
@@ -40,7 +39,7 @@ def test_staff_upload_the_census_and_revoke_a_verification(page, live_server, ch
     submit(page.get_by_role("button", name="Upload and replace the census"))
     assert "The census is replaced: 2 people." in page.locator("main").inner_text()
 
-    page.goto(f"{live_server.url}/admin/verifications")
+    page.goto(f"{own_server.url}/admin/verifications")
     check_page(page, "census-admin-verified-residents")
     before = page.locator(".results-count").inner_text()
     submit(page.get_by_role("link", name="Revoke").first)
@@ -48,5 +47,5 @@ def test_staff_upload_the_census_and_revoke_a_verification(page, live_server, ch
     submit(page.get_by_role("button", name="Revoke"))
     assert "is revoked" in page.locator("main").inner_text()
     assert page.locator(".results-count").inner_text() != before
-    page.goto(f"{live_server.url}/admin/census/delete")
+    page.goto(f"{own_server.url}/admin/census/delete")
     check_page(page, "census-admin-census-delete")
