@@ -10,7 +10,11 @@ budgets and projects written directly, and verified residents.
 import pytest
 
 from decide.components.budgets.models import Budget
+from decide.components.budgets.models import Order
+from decide.components.budgets.models import OrderLine
 from decide.components.budgets.models import Project
+from decide.components.proposals.models import Proposal
+from decide.core.models import utcnow
 from tests.conftest import change_settings
 
 
@@ -68,3 +72,41 @@ def make_project(db):
         return project
 
     return make
+
+
+@pytest.fixture
+def proposals_component(create_component, process):
+    return create_component(process, manifest_name="proposals", name={"en": "Ideas"})
+
+
+@pytest.fixture
+def make_proposal(db, proposals_component, create_user):
+    """A published proposal of the process, accepted with a published answer and a cost
+    unless told."""
+    def make(target=None, **overrides) -> Proposal:
+        values = {"title": "Shade on the school path", "locale": "en",
+                  "body": "Plant trees.\n\nAnd <b>benches</b> at https://example.org",
+                  "author_id": create_user().id, "published_at": utcnow(),
+                  "state": "accepted", "answered_at": utcnow(), "answer_published_at": utcnow(),
+                  "cost": 25_000}
+        values.update(overrides)
+        proposal = Proposal(component_id=(target or proposals_component).id, **values)
+        db.session.add(proposal)
+        db.session.commit()
+        return proposal
+
+    return make
+
+
+@pytest.fixture
+def ballot(db, create_user):
+    """A ballot holding these projects, checked out unless told."""
+    def cast(budget, *projects, checked_out=True) -> Order:
+        order = Order(budget_id=budget.id, user_id=create_user().id,
+                      checked_out_at=utcnow() if checked_out else None,
+                      lines=[OrderLine(project_id=project.id) for project in projects])
+        db.session.add(order)
+        db.session.commit()
+        return order
+
+    return cast

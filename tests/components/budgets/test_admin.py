@@ -13,12 +13,8 @@ from sqlalchemy import func
 from sqlalchemy import select
 
 from decide.components.budgets.models import Budget
-from decide.components.budgets.models import Order
-from decide.components.budgets.models import OrderLine
 from decide.components.budgets.models import Project
-from decide.components.proposals.models import Proposal
 from decide.core.models import ResourceLink
-from decide.core.models import utcnow
 from decide.notifications.models import Notification
 from decide.spaces.models import Role
 
@@ -59,41 +55,6 @@ def process_admin(create_user, grant, process, sign_in):
     grant(person, process, Role.PROCESS_ADMIN)
     sign_in(person)
     return person
-
-
-@pytest.fixture
-def proposals_component(create_component, process):
-    return create_component(process, manifest_name="proposals", name={"en": "Ideas"})
-
-
-@pytest.fixture
-def make_proposal(db, proposals_component, create_user):
-    """A published proposal of the process, accepted with a published answer and a cost."""
-    def make(target=None, **overrides) -> Proposal:
-        values = {"title": "Shade on the school path", "locale": "en", "body": "Plant trees.",
-                  "author_id": create_user().id, "published_at": utcnow(),
-                  "state": "accepted", "answered_at": utcnow(), "answer_published_at": utcnow(),
-                  "cost": 25_000}
-        values.update(overrides)
-        proposal = Proposal(component_id=(target or proposals_component).id, **values)
-        db.session.add(proposal)
-        db.session.commit()
-        return proposal
-
-    return make
-
-
-@pytest.fixture
-def ballot(db, create_user):
-    def cast(budget, *projects, checked_out=True) -> Order:
-        order = Order(budget_id=budget.id, user_id=create_user().id,
-                      checked_out_at=utcnow() if checked_out else None,
-                      lines=[OrderLine(project_id=project.id) for project in projects])
-        db.session.add(order)
-        db.session.commit()
-        return order
-
-    return cast
 
 
 BUDGET_FORM = {"title-en": "North <b>district</b>", "description-en": "<p>North</p>",
