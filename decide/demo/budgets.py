@@ -61,8 +61,8 @@ from decide.demo.budget_data import DemoIdentity
 from decide.demo.budget_data import DemoProject
 from decide.demo.budget_data import census_identities
 from decide.demo.budget_data import last_year_ballots
-from decide.demo.green_streets import NO_PASSWORD
 from decide.demo.green_streets import RESIDENTS_DOMAIN
+from decide.demo.green_streets import load_residents
 from decide.demo.participation import RESIDENTS
 from decide.extensions import db
 from decide.notifications.models import Notification
@@ -155,19 +155,9 @@ def _green_streets_residents() -> dict[str, User]:
 
 
 def load_voters() -> dict[str, User]:
-    """The residents who vote in District Budgets (they voted last year too): confirmed,
-    terms accepted, no password, no notification e-mail, as those of Green Streets."""
-    now = utcnow()
-    voters = {}
-    for resident in VOTERS:
-        user = User(email=f"{resident.nickname}@{RESIDENTS_DOMAIN}", nickname=resident.nickname,
-                    name=resident.name, locale=resident.locale, password_hash=NO_PASSWORD,
-                    confirmed_at=now, accepted_terms_version=1, accepted_terms_at=now,
-                    notifications_email="none")
-        db.session.add(user)
-        voters[resident.nickname] = user
-    db.session.flush()
-    return voters
+    """The residents who vote in District Budgets (they voted last year too), made as those
+    of Green Streets."""
+    return load_residents(VOTERS)
 
 
 # --- the census ------------------------------------------------------------------------------

@@ -148,12 +148,12 @@ def _by_title(items, start: str):
     return found
 
 
-def load_residents() -> dict[str, User]:
+def load_residents(people=RESIDENTS) -> dict[str, User]:
     """The residents who take part in the background: confirmed, terms accepted, no password
     and no notification e-mail (nobody reads their inbox)."""
     now = utcnow()
     residents = {}
-    for resident in RESIDENTS:
+    for resident in people:
         user = User(email=f"{resident.nickname}@{RESIDENTS_DOMAIN}", nickname=resident.nickname,
                     name=resident.name, locale=resident.locale, password_hash=NO_PASSWORD,
                     confirmed_at=now, accepted_terms_version=1, accepted_terms_at=now,
