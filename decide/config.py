@@ -85,4 +85,5 @@ class Config:
     CURRENCY = os.environ.get("CURRENCY", "EUR")
 
     # The component kinds this installation offers, in the order the admin lists them.
-    DECIDE_COMPONENTS: tuple[str, ...] = ("proposals", "debates", "budgets", "pages")
+    DECIDE_COMPONENTS: tuple[str, ...] = ("proposals", "debates", "budgets", "accountability",
+                                         "pages")

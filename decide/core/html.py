@@ -65,6 +65,11 @@ def sanitize_html(html: str | None) -> str:
     return _staff_clean(html or "").strip()
 
 
+def plain_text(html: str | None) -> str:
+    """Rich text as plain text, for exports and short summaries (never shown as HTML)."""
+    return Markup(html or "").striptags()  # noqa: S704 - only stripped, never shown
+
+
 def sanitize_translated(texts: dict[str, str]) -> dict[str, str]:
     return {code: sanitize_html(text) for code, text in texts.items() if text}
 

@@ -11,7 +11,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from markupsafe import Markup
 from sqlalchemy import delete
 from sqlalchemy import exists
 from sqlalchemy import func
@@ -26,6 +25,7 @@ from decide.components.budgets.models import OrderLine
 from decide.components.budgets.models import Project
 from decide.components.budgets.results import voting_ended
 from decide.components.proposals.models import Proposal
+from decide.core.html import plain_text
 from decide.core.html import resident_text
 from decide.core.html import sanitize_html
 from decide.core.html import sanitize_translated
@@ -520,9 +520,6 @@ def projects_in_ballots(projects) -> set[int]:
     ))
 
 
-def plain(html: str) -> str:
-    return Markup(html or "").striptags()  # noqa: S704 - only stripped, never shown
-
 
 def export_rows(component) -> list[dict]:
     """The projects of every budget of the component, for staff (the manifest's `export`
@@ -540,7 +537,7 @@ def export_rows(component) -> list[dict]:
         "budget_id": project.budget_id,
         "budget": translate(project.budget.title),
         "title": translate(project.title),
-        "description": plain(translate(project.description)),
+        "description": plain_text(translate(project.description)),
         "amount": project.amount,
         "category": translate(project.category.name) if project.category else "",
         "scope": translate(project.scope.name) if project.scope else "",

@@ -15,13 +15,13 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from markupsafe import Markup
 from sqlalchemy import func
 from sqlalchemy import select
 
 from decide.comments.models import Comment
 from decide.components import CommentRules
 from decide.components.debates.models import Debate
+from decide.core.html import plain_text
 from decide.core.html import sanitize_translated
 from decide.core.i18n import translate
 from decide.core.models import Resource
@@ -399,13 +399,10 @@ def has_participation(component) -> bool:
             or db.session.scalar(commented) is not None)
 
 
-def _plain(html: str) -> str:
-    return Markup(html).striptags()  # noqa: S704 - only stripped, never shown
-
 
 def search_text(debate: Debate) -> str:
     """Every language of the title, description and conclusion, as plain text."""
-    parts = [*debate.title.values(), *(_plain(text) for text in debate.description.values()),
+    parts = [*debate.title.values(), *(plain_text(text) for text in debate.description.values()),
              *(debate.conclusion or {}).values()]
     return " ".join(part for part in parts if part)
 
@@ -423,7 +420,7 @@ def export(component) -> list[dict]:
     return [{
         "id": debate.id,
         "title": translate(debate.title),
-        "description": _plain(translate(debate.description)),
+        "description": plain_text(translate(debate.description)),
         "official": debate.official,
         "author": debate.author.nickname if debate.author else "",
         "category": translate(debate.category.name) if debate.category else "",

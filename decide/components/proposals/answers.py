@@ -16,6 +16,7 @@ from decide.components.proposals.models import STATES
 from decide.components.proposals.models import Proposal
 from decide.components.proposals.services import ADDRESS_MAX_LENGTH
 from decide.components.proposals.services import TITLE_LENGTH
+from decide.core.html import plain_text
 from decide.core.html import sanitize_translated
 from decide.core.i18n import available_locales
 from decide.core.i18n import default_locale
@@ -280,9 +281,6 @@ def _iso(moment) -> str:
     return moment.isoformat(timespec="seconds") + "Z" if moment is not None else ""
 
 
-def _plain(html: str) -> str:
-    return Markup(html or "").striptags()  # noqa: S704 - only stripped, never shown
-
 
 def export_rows(component) -> list[dict]:
     """The published proposals of a component for staff (the manifest's `export` hook):
@@ -323,7 +321,7 @@ def export_rows(component) -> list[dict]:
             "url": resource_url(proposal, external=True),
         }
         for code in locales:
-            row[f"answer_{code}"] = _plain((proposal.answer or {}).get(code, ""))
+            row[f"answer_{code}"] = plain_text((proposal.answer or {}).get(code, ""))
         rows.append(row)
     return rows
 
