@@ -16,6 +16,7 @@ from flask import g
 from flask import has_request_context
 from flask import url_for
 from flask_babel import force_locale
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -512,6 +513,23 @@ def _sentence(notification: Notification) -> str:
     if event == "proposal_imported":
         return _("The proposal “%(title)s” is now a project of the budget “%(budget)s”.",
                  budget=translate(data.get("budget_title")), **values)
+    if event == "result_created":
+        return _("Something you took part in is now the result “%(title)s” of the council: "
+                 "follow it to hear how it goes.", **values)
+    if event == "result_status_changed":
+        return _("The result “%(title)s” is now “%(status)s”.",
+                 status=translate(data.get("status")), **values)
+    if event == "result_progress_updated":
+        progress = data.get("progress")
+        return _("The result “%(title)s” is now %(progress)s done.",
+                 progress=format_percent((progress if isinstance(progress, int) else 0) / 100),
+                 **values)
+    if event == "result_timeline_added":
+        return _("New step in the result “%(title)s”: %(entry)s.",
+                 entry=translate(data.get("entry")), **values)
+    if event == "result_completed":
+        return _("The result “%(title)s” is completed. Is it done as promised? Tell us on its "
+                 "page.", **values)
     return _("There is news about “%(title)s”.", **values)
 
 
