@@ -10,6 +10,7 @@ from decide.core.models import Organization
 from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.passwords import hash_password
+from decide.demo.accountability import load_accountability
 from decide.demo.budgets import load_budgets
 from decide.demo.green_streets import load_participation
 from decide.extensions import db
@@ -475,3 +476,4 @@ def load_demo() -> None:
     load_roles(actor, users)
     load_participation(actor, users)
     load_budgets(actor, users)
+    load_accountability(actor)

@@ -93,7 +93,7 @@ RESULTS = (
           "de veïns.",
           "Des films gratuits dans les parcs les soirs d'été, choisis avec les associations "
           "de quartier."),
-        start=-200, end=-90, scope=None,
+        start=-170, end=-90, scope=None,
         story=(
             Update(-230, "in_preparation", (
                 t("Films chosen", "Películas elegidas", "Pel·lícules triades", "Films choisis"),
@@ -125,7 +125,7 @@ RESULTS = (
           "patinadors del barri.",
           "Un skatepark en béton pour débutants et confirmés, conçu avec les skateurs du "
           "quartier."),
-        start=-180, end=-7, scope="riverside",
+        start=-150, end=-7, scope="riverside",
         story=(
             Update(-210, "in_preparation", TENDER),
             Update(-150, "in_progress", WORKS_STARTED),
@@ -155,7 +155,7 @@ RESULTS = (
           "Un aparcament de bicicletes cobert i tancat al costat de l'entrada principal de "
           "l'estació.",
           "Un parking à vélos couvert et fermé à côté de l'entrée principale de la gare."),
-        start=-120, end=-2, scope="centre",
+        start=-60, end=-2, scope="centre",
         story=(
             Update(-150, "in_preparation", (
                 t("Site agreed with the railway company", "Lugar acordado con la compañía "
@@ -394,8 +394,10 @@ RESULTS = (
         )),
 )
 
-# The day maria (who did not vote last year: she came to the city since) chose to follow
-# these results, and Ana the results of the projects she voted for.
+# Voters who follow the results of every project they voted for (most follow two of three).
+FOLLOWING_VOTERS = ("ana",)
+# Maria did not vote last year (she came to the city since); she chose to follow these
+# results on this day.
 MARIA_FOLLOWS = ("P5", "P8", "P7.1")
 MARIA_FOLLOWED = -12
 # Voters who also follow a part of their winner that is near them.

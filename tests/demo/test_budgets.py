@@ -261,7 +261,8 @@ def test_budget_of_last_year_has_its_results_and_confirmed_winners(app, db, demo
     projects = db.session.scalars(select(Project).where(Project.budget_id == budget.id)).all()
 
     assert active_phase(process).title["en"] == "Implementation"
-    assert "accountability" not in {c.manifest_name for c in process.components}
+    # Its accountability component: tests/demo/test_accountability.py.
+    assert "accountability" in {c.manifest_name for c in process.components}
     assert results.voting_ended(budget) and results.results_public(budget)
     assert results.winner_rule(budget) == "equal_shares"
     assert len(projects) == len(LAST_YEAR_PROJECTS) + 4 == 12
