@@ -242,9 +242,14 @@ class ProgressForm(Form):
             raise ValidationError(_("Give the timeline entry a title, or leave its "
                                     "description empty."))
 
-    def validate_entry_date(self, field):
-        if self.entry_title.data and field.data is None and not field.errors:
-            raise ValidationError(_("Give the timeline entry its date."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Here, not in an inline validator: the date's Optional() ends its checks when empty.
+        if self.entry_title.data and self.entry_date.data is None \
+                and not self.entry_date.errors:
+            self.entry_date.errors = [_("Give the timeline entry its date.")]
+            valid = False
+        return valid
 
     def entry(self) -> dict | None:
         if not self.entry_title.data:
