@@ -24,6 +24,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import union
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm import joinedload
 
@@ -215,9 +216,11 @@ def update_status(actor, status: Status, *, key, name, description, progress) ->
     _log(actor, "update", status, component, changed=changed)
     if "progress" not in changed or status.progress is None:
         return
+    child = aliased(Result)
     following = db.session.scalars(
         select(Result).where(Result.status_id == status.id, Result.progress_manual.is_(False),
-                             Result.children_count == 0, Result.progress != status.progress)
+                             Result.progress != status.progress,
+                             ~select(child.id).where(child.parent_id == Result.id).exists())
         .order_by(Result.id)
     ).all()
     for result in following:
