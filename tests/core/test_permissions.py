@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from decide import create_app
+from decide.components.accountability.models import Result
+from decide.components.accountability.models import Status
+from decide.components.accountability.models import TimelineEntry
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Project
 from decide.components.debates.models import Debate
@@ -173,6 +176,20 @@ class Samples:
         _db.session.add(project)
         _db.session.commit()
         self.values.update(budget_id=budget.id, project_id=project.id)
+        # Accountability: a status, a result holding a timeline entry (edit, delete...).
+        status = Status(component_id=self.components["accountability"], key="sample",
+                        name={"en": "Sample status"})
+        _db.session.add(status)
+        _db.session.flush()
+        result = Result(component_id=self.components["accountability"], reference="S-1",
+                        title={"en": "Sample result"}, status_id=status.id)
+        _db.session.add(result)
+        _db.session.flush()
+        entry = TimelineEntry(result_id=result.id, date=date(2026, 1, 1),
+                              title={"en": "Sample entry"})
+        _db.session.add(entry)
+        _db.session.commit()
+        self.values.update(result_id=result.id, status_id=status.id, entry_id=entry.id)
 
     def url(self, rule) -> str:
         values = dict(self.values)
