@@ -98,7 +98,7 @@ def all_scopes() -> list[Scope]:
 
 
 def top_level_results() -> list[Result]:
-    """The results that may hold others: those that are not part of one."""
+    """The results that may hold sub-results: those under none."""
     return db.session.scalars(
         select(Result).where(Result.component_id == g.component.id, Result.parent_id.is_(None))
         .order_by(Result.weight, Result.id)
@@ -177,12 +177,11 @@ def index():
                            total=total, page=page, pages=pages)
 
 
-def result_form(result: Result | None = None) -> ResultForm:
-    linked = linked_ids(result) if result is not None else None
+def result_form(result: Result | None = None, linked: dict | None = None) -> ResultForm:
     form = ResultForm(g.process, services.component_statuses(g.component), all_scopes(),
                       top_level_results(), result=result, linked=linked)
     if result is None and request.method == "GET":
-        # "Add a part" links from a result's row name it as the parent.
+        # "Add a sub-result" links from a result's row name it as the parent.
         form.parent_id.data = form.parent_id.coerce(request.args.get("parent_id"))
     return form
 
@@ -199,11 +198,12 @@ def new():
 @bp.route(f"/results/{RESULT}", methods=["GET", "POST"])
 def edit(result_id: int):
     result = load_result(result_id)
-    form = result_form(result)
+    linked = linked_ids(result)
+    form = result_form(result, linked)
     if form.validate_on_submit() and saved(form, services.update_result, result,
                                            **form.values()):
         return done(_("The result is saved."))
-    proposals, projects = linked_items(linked_ids(result))
+    proposals, projects = linked_items(linked)
     return render_form(f"{TEMPLATES}/result_form.html", form, result=result,
                        proposals=proposals, projects=projects)
 
@@ -357,9 +357,8 @@ def import_csv():
     problems = []
     if form.validate_on_submit():
         try:
-            rows = files.read_results_csv(g.component, form.file.data.read())
-            counts = files.import_results(current_user._get_current_object(), g.component,
-                                          rows)
+            counts = files.import_file(current_user._get_current_object(), g.component,
+                                       form.file.data.read())
         except files.CsvError as error:
             db.session.rollback()
             form.form_errors.append(_("Nothing was imported: correct these lines and upload "
@@ -367,13 +366,9 @@ def import_csv():
             problems = error.errors
         else:
             db.session.commit()
-            return done(_("The file is imported: %(created)s, %(updated)s, %(unchanged)s.",
-                          created=ngettext("%(num)d result created",
-                                           "%(num)d results created", counts.created),
-                          updated=ngettext("%(num)d updated", "%(num)d updated",
-                                           counts.updated),
-                          unchanged=ngettext("%(num)d unchanged", "%(num)d unchanged",
-                                             counts.unchanged)))
+            return done(_("The file is imported. Created: %(created)d. Updated: %(updated)d. "
+                          "Unchanged: %(unchanged)d.", created=counts.created,
+                          updated=counts.updated, unchanged=counts.unchanged))
     return render_form(f"{TEMPLATES}/import.html", form, columns=files.columns(),
                        problems=problems[:MAX_PROBLEMS_SHOWN],
                        more_problems=max(len(problems) - MAX_PROBLEMS_SHOWN, 0))

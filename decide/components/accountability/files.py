@@ -1,6 +1,6 @@
 """The results of an accountability component as a CSV file, and back.
 
-The export has one row per result (parents before their parts) with the identifiers a
+The export has one row per result (each before its sub-results) with the identifiers a
 spreadsheet can carry: references, status keys, category ids, scope codes, the ids of the
 proposals and projects each result carries out, and the texts in every shipped language.
 The import reads the same columns: every line is checked before anything is written; then
@@ -92,7 +92,7 @@ def _links(result_ids) -> dict[int, dict[str, list[int]]]:
 
 
 def _in_file_order(results: list[Result]) -> list[Result]:
-    """Each top-level result followed by its parts, so a reader meets a parent first."""
+    """Each top-level result followed by its sub-results, so a reader meets it first."""
     parts: dict[int, list[Result]] = {}
     for result in results:
         if result.parent_id is not None:
@@ -360,7 +360,7 @@ def _check_row(fields: dict[str, str], context: _Context, problems: list[str]) -
 
 
 def _check_parents(rows: list[dict], context: _Context, errors: dict[int, list[str]]) -> None:
-    """Parents named by reference exist (in the file or saved) and are not parts themselves."""
+    """Parents named by reference exist (in the file or saved) and are under none."""
     in_file = {row["reference"]: row for row in rows if row["reference"]}
     parents_in_file = {row["parent_reference"] for row in rows if row["parent_reference"]}
     for row in rows:
@@ -369,7 +369,7 @@ def _check_parents(rows: list[dict], context: _Context, errors: dict[int, list[s
             continue
         problems = errors.setdefault(row["line"], [])
         if name == row["reference"]:
-            problems.append(_("A result cannot be part of itself."))
+            problems.append(_("A result cannot be under itself."))
             continue
         parent_row = in_file.get(name)
         if parent_row is not None:
@@ -381,11 +381,11 @@ def _check_parents(rows: list[dict], context: _Context, errors: dict[int, list[s
                               "already saved.", value=name[:REFERENCE_MAX]))
             continue
         if grandparent:
-            problems.append(_("The result “%(value)s” is itself part of another: a result "
-                              "can only be part of a top-level one.", value=name))
+            problems.append(_("The result “%(value)s” is itself under another: a sub-result "
+                              "cannot have sub-results.", value=name))
         if row["reference"] and row["reference"] in parents_in_file:
-            problems.append(_("This result has parts in the file, so it cannot be part of "
-                              "another."))
+            problems.append(_("This result has sub-results in the file, so it cannot go "
+                              "under another."))
 
 
 def read_results_csv(component, data: bytes) -> list[dict]:
@@ -463,7 +463,7 @@ def _unchanged(result: Result, values: dict, parent_id: int | None,
         and sorted(links[PROPOSAL_LINK]) == sorted(values["proposal_ids"])
         and sorted(links[PROJECT_LINK]) == sorted(values["project_ids"])
     )
-    if not same or result.children_count:  # a parent's progress is its parts' roll-up
+    if not same or result.children_count:  # a parent's progress is its sub-results' roll-up
         return same
     if values["progress"] is None:
         return not result.progress_manual
@@ -499,3 +499,8 @@ def import_results(actor, component, rows: list[dict]) -> ImportCounts:
             raise CsvError([_line(row["line"], error.message)]) from None
         saved[result.reference] = result
     return ImportCounts(**counts)
+
+
+def import_file(actor, component, data: bytes) -> ImportCounts:
+    """Read, check and import a file: every line checked, then the rows written."""
+    return import_results(actor, component, read_results_csv(component, data))

@@ -158,9 +158,9 @@ class ResultForm(Form):
                        "result has one, their progress counts in proportion to it."),
     )
     parent_id = SelectField(
-        _l("Part of"), coerce=optional_id, validate_choice=False,
-        description=_l("A result may be part of a larger one, which then shows the progress "
-                       "of its parts. A result that has parts cannot itself be a part."),
+        _l("Under the result"), coerce=optional_id, validate_choice=False,
+        description=_l("A result may be split into sub-results: it then shows the average "
+                       "of their progress. A result with sub-results cannot go under another."),
     )
     proposal_ids = IdsField(
         _l("Proposals it carries out"),
@@ -200,7 +200,7 @@ class ResultForm(Form):
         self.category_id.choices = category_choices(process)
         self.scope_id.choices = scope_choices(scopes)
         self.parent_id.choices = [
-            SelectChoice("", _("None: a result of its own")),
+            SelectChoice("", _("None: a top-level result")),
             *(SelectChoice(parent.id, f"{parent.reference} · {translate(parent.title)}")
               for parent in parents if result is None or parent.id != result.id),
         ]

@@ -1,5 +1,5 @@
-"""The accountability back office through the client: every page, the results list (parts
-under their result, pages, constant queries), results, progress updates, timelines,
+"""The accountability back office through the client: every page, the results list
+(sub-results under their result, pages, constant queries), results, progress updates, timelines,
 statuses, results from a budget, the CSV export, and 404 for another component's ids.
 
 Who reaches these pages is swept by tests/core/test_permissions.py; bad input is in
@@ -115,7 +115,7 @@ def test_every_page_renders_for_a_process_admin(client, base, process_admin, mak
 
 # --- the results list -------------------------------------------------------------------------
 
-def test_the_list_shows_each_result_with_its_parts_under_it(client, base, process_admin,
+def test_the_list_shows_each_result_with_its_sub_results_under_it(client, base, process_admin,
                                                             make_result, default_statuses):
     statuses = default_statuses()
     park = make_result(title={"en": "Park"}, reference="P-1", children_count=2, progress=30)
@@ -128,8 +128,8 @@ def test_the_list_shows_each_result_with_its_parts_under_it(client, base, proces
 
     titles = re.findall(r'/results/\d+">(Park|Library|Benches|Fountain)</a>', body)
     assert titles == ["Park", "Fountain", "Benches", "Library"]
-    assert body.count("Part of P-1") == 2
-    assert "2 results of their own" in body
+    assert body.count("Under P-1") == 2
+    assert "2 top-level results" in body
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
     library = next(row for row in rows if "Library" in row)
     assert "Completed" in library and 'value="100"' in library
@@ -147,11 +147,11 @@ def test_the_list_is_paginated_by_top_level_results(client, base, process_admin,
     first = make_result(title={"en": "First"})
     make_result(title={"en": "Second"})
     make_result(title={"en": "Third"})
-    make_result(title={"en": "Part of the first"}, parent=first)
+    make_result(title={"en": "Under the first"}, parent=first)
 
     one, two = text(client.get(base + "/")), text(client.get(base + "/?page=2"))
 
-    assert "Page 1 of 2" in one and "Part of the first" in one and "Third" not in one
+    assert "Page 1 of 2" in one and "Under the first" in one and "Third" not in one
     assert "Third" in two and "First" not in two
     assert "Page 2 of 2" in text(client.get(base + "/?page=99"))
 
@@ -271,10 +271,10 @@ def test_a_parent_cannot_take_a_progress_or_a_parent_in_its_form(client, base, p
     make_result(parent=parent)
     page = text(client.get(base + f"/results/{parent.id}"))
     assert 'name="progress"' not in page and 'name="parent_id"' not in page
-    assert "average of its parts' (40 %" in page
+    assert "average of its sub-results' (40 %" in page
 
 
-def test_a_result_is_deleted_with_its_parts_after_confirming(client, db, base, process_admin,
+def test_a_result_is_deleted_with_its_sub_results_after_confirming(client, db, base, process_admin,
                                                               make_result):
     parent = make_result(title={"en": "Parks"}, children_count=1)
     child = make_result(parent=parent)
@@ -368,6 +368,7 @@ def test_the_usual_statuses_are_offered_when_there_are_none(client, db, base, pr
                                                             component):
     page = text(client.get(base + "/statuses/"))
     assert "Create the usual statuses" in page and "This component has no statuses yet." in page
+    assert "Not started (0 %), In preparation (10 %)" in page
 
     response = client.post(base + "/statuses/defaults")
 

@@ -63,7 +63,7 @@ def log_count(db) -> int:
 @pytest.fixture
 def city(db, component, make_result, default_statuses, create_category, create_scope,
          process, make_proposal, make_budget, make_project):
-    """Results with every kind of value: parts, statuses, dates, links, texts to protect."""
+    """Results with every kind of value: sub-results, statuses, dates, links, texts to protect."""
     statuses = default_statuses()
     category, scope = create_category(process), create_scope(code="NORTH")
     proposal = make_proposal()
@@ -148,7 +148,7 @@ def test_an_import_creates_and_updates_through_the_services(db, admin, component
 
 def test_a_part_may_come_before_its_parent_in_the_file(db, admin, component):
     rows = files.read_results_csv(component, to_csv([
-        row(reference="C-1", parent_reference="B-1", title_en="Part", progress="80",
+        row(reference="C-1", parent_reference="B-1", title_en="Sub", progress="80",
             progress_manual="true"),
         row(reference="B-1", title_en="Whole"),
     ]))
@@ -225,24 +225,24 @@ def test_ids_of_another_process_are_refused(component, other_component, create_c
                       f"{draft.id}."]
 
 
-def test_a_duplicate_reference_and_parts_of_parts_are_refused(component, make_result):
+def test_a_duplicate_reference_and_sub_results_of_sub_results_are_refused(component, make_result):
     existing_part = make_result(reference="E-2", parent=make_result(reference="E-1"))
     errors = problems(component, to_csv([
         row(reference="D-1", title_en="One"),
         row(reference="D-1", title_en="Again"),
         row(reference="D-2", parent_reference="D-3", title_en="Deep"),
         row(reference="D-3", parent_reference="D-1", title_en="Middle"),
-        row(reference="D-4", parent_reference=existing_part.reference, title_en="Under a part"),
+        row(reference="D-4", parent_reference=existing_part.reference, title_en="Deeper"),
         row(reference="D-5", parent_reference="D-5", title_en="Itself"),
     ]))
     assert errors == [
         "Line 3: The reference “D-1” is also on line 2.",
-        "Line 4: The result “D-3” is itself part of another: a result can only be part of a "
-        "top-level one.",
-        "Line 5: This result has parts in the file, so it cannot be part of another.",
-        "Line 6: The result “E-2” is itself part of another: a result can only be part of a "
-        "top-level one.",
-        "Line 7: A result cannot be part of itself.",
+        "Line 4: The result “D-3” is itself under another: a sub-result cannot have "
+        "sub-results.",
+        "Line 5: This result has sub-results in the file, so it cannot go under another.",
+        "Line 6: The result “E-2” is itself under another: a sub-result cannot have "
+        "sub-results.",
+        "Line 7: A result cannot be under itself.",
     ]
 
 
@@ -278,7 +278,7 @@ def test_a_line_with_too_many_values_is_refused(component):
 
 def test_a_rule_only_a_service_knows_stops_the_import_at_its_line(db, admin, component,
                                                                   make_result):
-    """A result that has parts in the database cannot become a part: the service refuses,
+    """A result that has sub-results in the database cannot go under another: the service refuses,
     the import names the line, and the caller rolls everything back."""
     whole = make_result(reference="W-1")
     make_result(reference="W-1.1", parent=whole)
@@ -306,7 +306,7 @@ def test_a_good_file_is_imported_from_the_page(client, db, base, process_admin):
     assert response.status_code == 303
     assert db.session.scalar(select(func.count(Result.id))) == 2
     page = html.unescape(client.get("/").get_data(as_text=True))
-    assert "The file is imported: 2 results created, 0 updated, 0 unchanged." in page
+    assert "The file is imported. Created: 2. Updated: 0. Unchanged: 0." in page
 
 
 def test_a_bad_file_lists_its_lines_and_saves_nothing(client, db, base, process_admin,
