@@ -90,6 +90,8 @@ def test_a_resident_who_does_not_follow_is_refused(client, login, db, component,
     login(create_user())
     page = text(client.get(f"{base(component)}/results/{completed.id}"))
     assert 'name="answer"' not in page
+    assert ("The residents who follow this result are asked whether it was done as "
+            "promised.") in page
     assert confirm(client, component, completed, answer="yes").status_code == 403
     assert confirmations(db) == []
 
