@@ -30,6 +30,7 @@ from decide.core.models import OutboxMessage
 from decide.core.models import ResourceLink
 from decide.core.models import User
 from decide.core.models import utcnow
+from decide.demo import DEMO_ACCOUNTS
 from decide.demo import load_demo
 from decide.demo.accountability_data import CONFIRMATIONS
 from decide.demo.accountability_data import MARIA_FOLLOWS
@@ -236,6 +237,25 @@ def test_residents_said_whether_it_was_done_and_maria_can_answer_one(app, db, de
     confirm_result(maria, result, answer="yes", comment="Funciona molt bé.")
     db.session.commit()
     assert not can_confirm(maria, result)
+
+
+def test_maria_is_asked_on_the_page_of_the_one_she_has_not_answered(app, db, demo, client,
+                                                                    login):
+    [account] = [each for each in DEMO_ACCOUNTS if each.nickname == "maria"]
+    asked, answered = _demo_result(db, MARIA_TO_CONFIRM), _demo_result(db, "P5")
+    process = _process(db)
+    base = f"/processes/{process.slug}/f/{asked.component_id}/accountability"
+
+    login(demo["maria"], account.password)
+    page = client.get(f"{base}/results/{asked.id}").get_data(as_text=True)
+    assert 'class="confirm-form"' in page
+    page = client.get(f"{base}/results/{answered.id}").get_data(as_text=True)
+    assert 'class="confirm-form"' not in page
+    assert "Els nois el fan servir cada dia" in page  # her answer, among the residents'
+    overview = client.get(f"{base}/")
+    results = client.get(f"{base}/results/")
+    assert overview.status_code == results.status_code == 200
+    assert f'id="result-{asked.id}"' in results.get_data(as_text=True)
 
 
 def test_loading_the_demo_twice_adds_nothing(app, db, demo):
