@@ -21,7 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from fractions import Fraction
 from itertools import accumulate
+from math import floor
 from pathlib import Path
 from urllib.parse import quote_plus
 
@@ -33,6 +35,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from decide.comments.models import Comment
+from decide.components.accountability.models import PROJECT_LINK
+from decide.components.accountability.models import Result
+from decide.components.accountability.models import Status
+from decide.components.accountability.models import TimelineEntry
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Order
 from decide.components.budgets.models import OrderLine
@@ -40,6 +46,7 @@ from decide.components.budgets.models import Project
 from decide.components.budgets.results import receipt_hash
 from decide.components.proposals.models import Proposal
 from decide.core.models import Resource
+from decide.core.models import ResourceLink
 from decide.core.models import User
 from decide.core.passwords import hash_password
 from decide.demo import load_organization
@@ -48,6 +55,7 @@ from decide.spaces.models import Category
 from decide.spaces.models import Component
 from decide.spaces.models import Phase
 from decide.spaces.models import Process
+from decide.spaces.models import Scope
 from decide.verification.models import CensusEntry
 from decide.verification.models import Verification
 from decide.verification.services import identity_hash
@@ -148,6 +156,7 @@ class Sizes:
     projects: int = 500  # in the one budget of the budgets component
     ballots: int = 5_000  # checked out already, in bulk
     voters: int = 2_000  # verified, no ballot yet: the votes measurement's
+    results: int = 400  # in the accountability component of the budget's process
 
 
 def _ascii(text: str) -> str:
@@ -409,11 +418,121 @@ def add_budgets(rng: random.Random, sizes: Sizes, facts: dict) -> None:
     facts["vote_range"] = VOTE_RANGE
 
 
+# key, English name, default progress: the statuses create_default_statuses makes.
+STATUSES = (("not_started", "Not started", 0), ("in_preparation", "In preparation", 10),
+            ("in_progress", "In progress", 50), ("completed", "Completed", 100))
+DISTRICTS = ("centre", "north", "riverside", "old-town", "east", "west")
+TIMELINE = ("Tender published", "Works started", "Halfway", "Opened to the public")
+
+
+def rolled_up(rows: list[dict]) -> int:
+    """A parent's progress, as the accountability services keep it (and the overview adds
+    up the top-level results): the average, weighted by amount when every row has an amount
+    above zero, rounded half up."""
+    if all(row["amount"] for row in rows):
+        average = Fraction(sum(row["progress"] * row["amount"] for row in rows),
+                           sum(row["amount"] for row in rows))
+    else:
+        average = Fraction(sum(row["progress"] for row in rows), len(rows))
+    return floor(average + Fraction(1, 2))
+
+
+def add_accountability(rng: random.Random, sizes: Sizes, facts: dict) -> None:
+    """"City Budget" in its implementation too: an accountability component with
+    `sizes.results` results (a tenth of the top-level ones split into 2 to 4 parts), in the
+    four default statuses, some with a progress set by hand, each linked to a project of the
+    budget, with 0 to 4 timeline entries; the parents' progress rolled up. What the list
+    and the overview must show goes into `facts`."""
+    process = db.session.scalars(select(Process).where(Process.slug == facts["budgets_process"])
+                                 ).one()
+    component = Component(process_id=process.id, manifest_name="accountability",
+                          name={"en": "What we are doing"}, published_at=EPOCH, settings={},
+                          phase_settings={})
+    scopes = [Scope(code=f"bench-{code}", name={"en": code.title()}, position=number)
+              for number, code in enumerate(DISTRICTS)]
+    db.session.add_all([component, *scopes])
+    db.session.flush()
+    statuses = [Status(component_id=component.id, key=key, name={"en": name}, progress=progress,
+                       position=position)
+                for position, (key, name, progress) in enumerate(STATUSES)]
+    db.session.add_all(statuses)
+    db.session.flush()
+    categories = db.session.scalars(select(Category.id).where(Category.process_id == process.id)
+                                    ).all()
+
+    first = _next_id(Resource)
+    rows: list[dict] = []
+
+    def result(parent: dict | None) -> dict:
+        status = rng.choice(statuses)
+        manual = rng.random() < 0.1
+        start = EPOCH.date() + timedelta(days=rng.randrange(365))
+        row = {
+            "id": first + len(rows), "parent_id": parent["id"] if parent else None,
+            "reference": f"R-{len(rows) + 1}", "title": {"en": _sentence(rng, rng.randrange(3, 9))},
+            "description": {"en": f"<p>{_sentence(rng, rng.randrange(15, 40))}.</p>"},
+            "status_id": status.id,
+            "progress": rng.randrange(101) if manual else status.progress,
+            "progress_manual": manual, "start_date": start,
+            "end_date": start + timedelta(days=rng.randrange(30, 400)),
+            "category_id": parent["category_id"] if parent else rng.choice(categories),
+            "scope_id": rng.choice(scopes).id, "amount": rng.randrange(5, 400) * 1_000,
+            "weight": len(rows), "children_count": 0, "updated_at": EPOCH,
+            "completed_at": None,
+        }
+        rows.append(row)
+        return row
+
+    top = []
+    while len(rows) < sizes.results:
+        parent = result(None)
+        top.append(parent)
+        if rng.random() < 0.1 and len(rows) + 2 <= sizes.results:
+            children = [result(parent) for _ in range(min(rng.randint(2, 4),
+                                                          sizes.results - len(rows)))]
+            parent["children_count"] = len(children)
+            parent["progress"], parent["progress_manual"] = rolled_up(children), False
+    for row in rows:
+        if row["progress"] == 100:
+            row["completed_at"] = datetime.combine(row["end_date"], datetime.min.time())
+    resources = [{"id": row["id"], "kind": "result", "component_id": component.id,
+                  "author_id": None, "created_at": EPOCH, "comments_count": 0} for row in rows]
+    _resources(resources, rows, Result)
+
+    project_ids = facts["project_ids"]
+    links, entries = [], []
+    for row in rows:
+        links.append({"from_id": row["id"], "to_id": rng.choice(project_ids),
+                      "name": PROJECT_LINK, "created_at": EPOCH})
+        for number in range(rng.randrange(5)):
+            entries.append({"result_id": row["id"], "title": {"en": TIMELINE[number]},
+                            "description": {"en": f"<p>{_sentence(rng, 12)}.</p>"},
+                            "date": row["start_date"] + timedelta(days=20 * number),
+                            "created_at": EPOCH})
+    db.session.execute(insert(ResourceLink), links)
+    db.session.execute(insert(TimelineEntry), entries)
+    _move_sequence("resources")
+
+    facts["results_component"] = component.id
+    facts["results"] = len(rows)
+    # The list: the top-level results in their order. The overview: their progress, in all
+    # and per category, and how many are in each status (parts count in their parent).
+    facts["result_ids"] = [row["id"] for row in top]
+    facts["results_progress"] = rolled_up(top)
+    facts["results_by_status"] = {
+        status.name["en"]: sum(1 for row in top if row["status_id"] == status.id)
+        for status in statuses}
+    facts["results_by_category"] = {
+        category_id: rolled_up([row for row in top if row["category_id"] == category_id])
+        for category_id in sorted({row["category_id"] for row in top})}
+
+
 STEPS: tuple[Callable[[random.Random, Sizes, dict], None], ...] = (
     add_organization,
     add_users,
     add_proposals,
     add_budgets,
+    add_accountability,
 )
 
 

@@ -7,7 +7,7 @@ One run, start to end (docs/benchmarks.md explains how to read it):
 2. requests every Decide page once in-process (Flask test client): counts its SQL
    statements and checks that it shows what the city holds (20 proposals of 10,000, the
    search's matches in the order asked for, the 500 comments of the thread, 50 projects
-   of 500);
+   of 500, 25 results of the top-level ones, the overview's progress and counts);
 3. starts Decide (wsgi:app) and the bare "hello" app (benchmarks/hello.py) under the same
    gunicorn settings, each on a free port of 127.0.0.1;
 4. for every target: warms up, then sends a fixed number of requests (or as many as a
@@ -54,6 +54,7 @@ from votes import measure_votes
 from votes import print_votes
 
 from decide import create_app
+from decide.components.accountability.views import PAGE_SIZE as RESULTS_PAGE_SIZE
 from decide.components.budgets.views import PAGE_SIZE as PROJECTS_PAGE_SIZE
 from decide.components.proposals.views import PAGE_SIZE
 from decide.extensions import db
@@ -78,6 +79,12 @@ RESULTS = re.compile(r'class="results-count">(\d+) proposals?<')
 COMMENT = re.compile(r'<article id="comment-(\d+)"')
 PROJECT_CARD = re.compile(r'<article class="card project-card[^"]*" id="project-(\d+)"')
 PROJECTS_COUNT = re.compile(r'class="results-count">(\d+) projects?<')
+RESULT_CARD = re.compile(r'<article class="card result-card" id="result-(\d+)"')
+RESULTS_COUNT = re.compile(r'class="results-count">(\d+) results?<')
+OVERALL = re.compile(r'<progress id="progress-overall" max="100" value="(\d+)"')
+CATEGORY_BAR = re.compile(r'<progress id="progress-category-(\d+)" max="100" value="(\d+)"')
+STATUS_ROW = re.compile(r'<th scope="row">(?:<a [^>]*>)?([^<]+)(?:</a>)?</th>\s*'
+                        r'<td class="number">([\d,]+)</td>')
 
 
 def _listed(html: str) -> tuple[int | None, list[int]]:
@@ -126,6 +133,38 @@ def check_projects(html: str, facts: dict) -> str:
     return f"{len(ids)} of {total} projects (the first page)"
 
 
+def check_results(html: str, facts: dict) -> str:
+    """The first page of the results list: the top-level results, in their order."""
+    total = RESULTS_COUNT.search(html)
+    total = int(total.group(1)) if total else None
+    ids = [int(i) for i in RESULT_CARD.findall(html)]
+    expected = facts["result_ids"]
+    if total != len(expected) or ids != expected[:RESULTS_PAGE_SIZE]:
+        raise BenchError(f"the list shows {len(ids)} results of {total}, not the first "
+                         f"{min(RESULTS_PAGE_SIZE, len(expected))} of {len(expected)}")
+    return f"{len(ids)} of {total} results (the first page)"
+
+
+def check_progress(html: str, facts: dict) -> str:
+    """The overview: the overall progress, a bar per category and the results by status."""
+    overall = OVERALL.search(html)
+    overall = int(overall.group(1)) if overall else None
+    categories = {int(id_): int(value) for id_, value in CATEGORY_BAR.findall(html)}
+    statuses = {name.strip(): int(count.replace(",", ""))
+                for name, count in STATUS_ROW.findall(html)}
+    if overall != facts["results_progress"]:
+        raise BenchError(f"the overall progress is {overall}%, not "
+                         f"{facts['results_progress']}%")
+    if categories != facts["results_by_category"]:
+        raise BenchError(f"the categories' progress is {categories}, not "
+                         f"{facts['results_by_category']}")
+    if statuses != facts["results_by_status"]:
+        raise BenchError(f"the results by status are {statuses}, not "
+                         f"{facts['results_by_status']}")
+    return (f"{overall}% overall, {len(categories)} categories, "
+            f"{sum(statuses.values())} results in {len(statuses)} statuses")
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
@@ -137,6 +176,7 @@ class Target:
 
 PROPOSALS = "/processes/{process}/f/{proposals_component}/proposals/"
 BUDGET = "/processes/{budgets_process}/f/{budgets_component}/budgets/{budget}/"
+ACCOUNTABILITY = "/processes/{budgets_process}/f/{results_component}/accountability/"
 
 # The baseline first; every later page is one more line here.
 TARGETS = (
@@ -149,6 +189,8 @@ TARGETS = (
            check=check_search),
     Target("thread", PROPOSALS + "{thread_proposal}", check=check_thread),
     Target("projects", BUDGET + "projects/", check=check_projects),
+    Target("results", ACCOUNTABILITY + "results/", check=check_results),
+    Target("progress", ACCOUNTABILITY, check=check_progress),
 )
 VOTES = "votes"  # the votes measurement, after the pages (benchmarks/votes.py)
 
@@ -180,6 +222,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--voters", type=int, default=Sizes.voters,
                         help="verified residents without a ballot, who vote in the votes "
                              "measurement (default: %(default)s)")
+    parser.add_argument("--results", type=int, default=Sizes.results,
+                        help="results in the accountability component of the results and "
+                             "progress targets (default: %(default)s)")
     parser.add_argument("--vote-threads", type=int, default=VOTE_THREADS,
                         help="voters voting at once, each thread with its own database "
                              "connection (default: %(default)s)")
@@ -200,10 +245,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="print the SQL statements of every page")
     args = parser.parse_args(argv)
     if min(args.requests, args.concurrency, args.users, args.proposals, args.thread,
-           args.projects, args.ballots, args.voters, args.vote_threads,
+           args.projects, args.ballots, args.voters, args.results, args.vote_threads,
            args.max_seconds) < 1:
         parser.error("--requests, --concurrency, --users, --proposals, --thread, --projects, "
-                     "--ballots, --voters, --vote-threads and --max-seconds must be at least 1")
+                     "--ballots, --voters, --results, --vote-threads and --max-seconds must "
+                     "be at least 1")
     if args.projects < VOTE_RANGE[1]:
         parser.error(f"--projects must be at least {VOTE_RANGE[1]}: a ballot holds "
                      f"{VOTE_RANGE[0]} to {VOTE_RANGE[1]} of them")
@@ -494,12 +540,14 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
                       "RATELIMIT_ENABLED": False})
     facts = generate(app, Sizes(users=args.users, proposals=args.proposals,
                                 thread=args.thread, projects=args.projects,
-                                ballots=args.ballots, voters=args.voters), args.seed)
+                                ballots=args.ballots, voters=args.voters,
+                                results=args.results), args.seed)
     dataset_seconds = time.monotonic() - step
     log(f"generated {facts['users']} users, {facts['proposals']} proposals, a thread of "
         f"{args.thread} comments, a budget of {facts['projects']} projects with "
-        f"{facts['ballots']} ballots and {len(facts['voters'])} voters to come "
-        f"(seed {args.seed}) in {dataset_seconds:.1f} s")
+        f"{facts['ballots']} ballots and {len(facts['voters'])} voters to come, "
+        f"{facts['results']} results of its projects (seed {args.seed}) in "
+        f"{dataset_seconds:.1f} s")
 
     queries = check_pages(app, targets, facts, args.show_queries)
 
@@ -565,7 +613,8 @@ def bench(args: argparse.Namespace, cleanup: contextlib.ExitStack) -> int:
                      "max_seconds": args.max_seconds, "concurrency": args.concurrency,
                      "users": args.users, "proposals": args.proposals, "thread": args.thread,
                      "projects": args.projects, "ballots": args.ballots,
-                     "voters": args.voters, "vote_threads": args.vote_threads,
+                     "voters": args.voters, "results": args.results,
+                     "vote_threads": args.vote_threads,
                      "seed": args.seed},
         "dataset_seconds": round(dataset_seconds, 1),
         "total_seconds": round(total, 1),
