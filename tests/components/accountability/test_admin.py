@@ -438,6 +438,7 @@ def test_results_are_created_from_the_selected_projects_of_a_budget(
         select(ResourceLink.to_id).where(ResourceLink.name == PROJECT_LINK))} == {
         project.id for project in chosen}
     assert "2 results were created from the selected projects." in flashed(client)
+    assert len(logged(db, "create", "result")) == 2
 
     client.post(base + "/from-budget", data={"budget_id": str(budget.id)})
     assert "Every selected project of this budget has a result already" in flashed(client)
@@ -511,3 +512,24 @@ def test_ids_of_another_component_or_result_are_not_found(client, db, base, proc
     assert db.session.get(Result, theirs.id).title == {"en": "Theirs"}
     assert db.session.get(TimelineEntry, entry.id) is not None
     assert db.session.get(Status, status.id) is not None
+
+
+# --- the action log ---------------------------------------------------------------------------
+
+def test_the_action_log_tells_each_change_in_a_sentence(client, db, base, process_admin,
+                                                       make_result):
+    result = make_result(title={"en": "Library"})
+    client.post(base + "/statuses/new", data={"key": "open", "name-en": "Open",
+                                               "description-en": "", "progress": "100"})
+    client.post(base + f"/results/{result.id}/progress", data={"progress": "40"})
+    client.post(base + f"/results/{result.id}/timeline", data={
+        "date": "2026-02-10", "title-en": "Doors painted", "description-en": ""})
+    client.post(base + f"/results/{result.id}/delete")
+
+    page = re.sub(r"<[^>]+>", "", text(client.get("/admin/logs")))
+
+    for sentence in ("created the status Open",
+                     "published a progress update of the result Library",
+                     "added the timeline entry Doors painted",
+                     "deleted the result Library"):
+        assert f"{process_admin.name} {sentence}" in page, sentence
