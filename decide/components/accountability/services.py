@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy import case
 from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import select
@@ -453,26 +454,42 @@ def _tell_followers(actor, result: Result, before: tuple[int | None, int],
         notify_followers("result_timeline_added", result, actor=actor, entry=dict(entry.title))
 
 
-def _rolled_up(rows) -> int:
-    """The average of the children's progress, weighted by their amounts when every child
-    has one above 0; rounded half up."""
-    if all(amount is not None and amount > 0 for _progress, amount in rows):
-        average = Fraction(sum(progress * amount for progress, amount in rows),
-                           sum(amount for _progress, amount in rows))
+def progress_columns() -> tuple:
+    """What an average progress is made of, as SQL aggregates: how many results, the plain
+    sum of their progress and, for the amount-weighted average, the number of results with
+    an amount and the sums over them. The parents' roll-up and the residents' overview
+    both read these, so the rule lives once (`average_progress`)."""
+    with_amount = Result.amount > 0
+    return (
+        func.count(Result.id),
+        func.coalesce(func.sum(Result.progress), 0),
+        func.coalesce(func.sum(case((with_amount, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((with_amount, Result.progress * Result.amount), else_=0)), 0),
+        func.coalesce(func.sum(case((with_amount, Result.amount), else_=0)), 0),
+    )
+
+
+def average_progress(count, total, amounted, weighted, amounts) -> int:
+    """The average progress, weighted by amount when every result has one above 0; rounded
+    half up to a whole percent (0 without results)."""
+    if not count:
+        return 0
+    if amounted == count and amounts:
+        average = Fraction(int(weighted), int(amounts))
     else:
-        average = Fraction(sum(progress for progress, _amount in rows), len(rows))
+        average = Fraction(int(total), int(count))
     return floor(average + Fraction(1, 2))
 
 
 def _roll_up(actor, parent: Result) -> None:
     """Recompute a parent from its children (with none left it keeps its last progress)."""
     db.session.flush()
-    rows = db.session.execute(select(Result.progress, Result.amount)
-                              .where(Result.parent_id == parent.id)).all()
+    figures = db.session.execute(select(*progress_columns())
+                                 .where(Result.parent_id == parent.id)).one()
     before = _state(parent)
-    parent.children_count = len(rows)
-    if rows:
-        parent.progress = _rolled_up(rows)
+    parent.children_count = figures[0]
+    if figures[0]:
+        parent.progress = average_progress(*figures)
         parent.progress_manual = False
     db.session.flush()
     db.session.expire(parent, ["children"])

@@ -2,8 +2,6 @@
 result's page (progress, dates, timeline, where it came from, confirmations, comments)."""
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP
-from decimal import Decimal
 
 from flask import abort
 from flask import flash
@@ -16,7 +14,6 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
-from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -71,31 +68,6 @@ def _register_globals(state) -> None:
 
 # --- progress, aggregated in SQL ------------------------------------------------------------
 
-def _progress_columns() -> tuple:
-    """How many results, and what their average progress is made of: the plain sum and,
-    for the weighted average, the sums over the results that have an amount."""
-    with_amount = Result.amount > 0
-    return (
-        func.count(Result.id),
-        func.coalesce(func.sum(Result.progress), 0),
-        func.coalesce(func.sum(case((with_amount, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((with_amount, Result.progress * Result.amount), else_=0)), 0),
-        func.coalesce(func.sum(case((with_amount, Result.amount), else_=0)), 0),
-    )
-
-
-def average_progress(count, total, amounted, weighted, amounts) -> int:
-    """The parents' roll-up rule on aggregated figures: the average progress, weighted by
-    amount when every result has one; rounded half up to a whole percent."""
-    if not count:
-        return 0
-    if amounted == count and amounts:
-        value = Decimal(weighted) / Decimal(amounts)
-    else:
-        value = Decimal(total) / Decimal(count)
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def _top_level() -> tuple:
     """The results the overview and the list count: this component's, not hidden, without a
     parent (children are counted in their parent's progress)."""
@@ -116,17 +88,17 @@ class Bar:
 def _bars(model, column, name: str) -> list[Bar]:
     """A bar per category (or scope) that has results, in one query."""
     rows = db.session.execute(
-        select(model, *_progress_columns()).join(Result, column == model.id)
+        select(model, *services.progress_columns()).join(Result, column == model.id)
         .where(*_top_level()).group_by(model.id).order_by(model.position, model.id)
     ).all()
-    return [Bar(name=row[0].name, progress=average_progress(*row[1:]), count=row[1],
+    return [Bar(name=row[0].name, progress=services.average_progress(*row[1:]), count=row[1],
                 args={name: row[0].id}) for row in rows]
 
 
 @bp.route("/")
 def index():
     statuses = services.component_statuses(g.component)
-    overall = db.session.execute(select(*_progress_columns()).where(*_top_level())).one()
+    overall = db.session.execute(select(*services.progress_columns()).where(*_top_level())).one()
     counts = dict(db.session.execute(
         select(Result.status_id, func.count(Result.id)).where(*_top_level())
         .group_by(Result.status_id)
@@ -134,7 +106,7 @@ def index():
     by_status = [(status, counts.get(status.id, 0)) for status in statuses]
     return render_template(
         "components/accountability/index.html", total=overall[0],
-        overall=average_progress(*overall), by_status=by_status,
+        overall=services.average_progress(*overall), by_status=by_status,
         without_status=counts.get(None, 0), no_status=NO_STATUS,
         by_category=_bars(Category, Result.category_id, "category"),
         by_scope=_bars(Scope, Result.scope_id, "scope"),
