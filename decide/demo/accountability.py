@@ -21,11 +21,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy import update
 
+from decide.components.accountability.confirmations import confirm_result
 from decide.components.accountability.models import Confirmation
 from decide.components.accountability.models import Result
 from decide.components.accountability.models import TimelineEntry
 from decide.components.accountability.services import add_timeline_entry
-from decide.components.accountability.services import confirm_result
 from decide.components.accountability.services import create_default_statuses
 from decide.components.accountability.services import create_result
 from decide.components.accountability.services import results_from_budget

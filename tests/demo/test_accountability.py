@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
+from decide.components.accountability.confirmations import can_confirm
+from decide.components.accountability.confirmations import confirm_result
 from decide.components.accountability.models import PROJECT_LINK
 from decide.components.accountability.models import PROPOSAL_LINK
 from decide.components.accountability.models import Confirmation
 from decide.components.accountability.models import Result
 from decide.components.accountability.models import Status
 from decide.components.accountability.models import TimelineEntry
-from decide.components.accountability.services import can_confirm
-from decide.components.accountability.services import confirm_result
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Order
 from decide.components.budgets.models import OrderLine

@@ -23,6 +23,7 @@ from wtforms.validators import Regexp
 from wtforms.validators import StopValidation
 from wtforms.validators import ValidationError
 
+from decide.components.accountability.confirmations import COMMENT_MAX
 from decide.components.accountability.services import DESCRIPTION_MAX
 from decide.components.accountability.services import NAME_MAX
 from decide.components.accountability.services import REFERENCE_MAX
@@ -331,7 +332,6 @@ class ImportForm(Form):
 
 # --- residents ---------------------------------------------------------------------------------
 
-CONFIRM_COMMENT_MAX = 1000
 
 
 class ConfirmForm(Form):
@@ -344,9 +344,9 @@ class ConfirmForm(Form):
         invalid_choice_message=_l("Choose yes, partly or no."),
     )
     comment = TextAreaField(
-        _l("Your comment (optional)"), validators=[max_length(CONFIRM_COMMENT_MAX)],
+        _l("Your comment (optional)"), validators=[max_length(COMMENT_MAX)],
         description=_l("Plain text, at most %(max)d characters. It is shown on this page "
-                       "with your nickname.", max=CONFIRM_COMMENT_MAX),
-        render_kw={"rows": 4, "maxlength": CONFIRM_COMMENT_MAX},
+                       "with your nickname.", max=COMMENT_MAX),
+        render_kw={"rows": 4, "maxlength": COMMENT_MAX},
     )
     submit = SubmitField(_l("Send my answer"))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import with_polymorphic
 
 from decide.comments.services import load_thread
+from decide.components.accountability import confirmations
 from decide.components.accountability import services
 from decide.components.accountability.forms import ConfirmForm
 from decide.components.accountability.models import PROJECT_LINK
@@ -237,11 +238,11 @@ def result_context(result: Result) -> dict:
                            .get("supports_hidden") for proposal in proposals},
         "projects": projects,
         "votes_shown": {project.id: votes_shown(project.budget) for project in projects},
-        "summary": services.confirmation_summary(result),
+        "summary": confirmations.confirmation_summary(result),
         "my_answer": answer,
-        "confirmable": services.can_confirm(current_user, result),
+        "confirmable": confirmations.can_confirm(current_user, result),
         "must_verify": must_verify_to_confirm(result, following, answer is not None),
-        "offer": services.follow_offer(current_user, result),
+        "offer": confirmations.follow_offer(current_user, result),
         "following": following,
         "thread": load_thread(result, current_user, request.args.get("order", "best")),
     }
@@ -258,13 +259,13 @@ def result(result_id: int):
 @login_required
 def confirm(result_id: int):
     found = load_result(result_id)
-    if not services.can_confirm(current_user, found):
+    if not confirmations.can_confirm(current_user, found):
         following = is_following(current_user, resource=found)
         if must_verify_to_confirm(found, following, my_confirmation(found) is not None):
             return verify_first(url_for(".result", result_id=found.id, _anchor="confirmation"))
         abort(403)
     form = ConfirmForm()
-    if form.validate_on_submit() and saved(form, services.confirm_result, found,
+    if form.validate_on_submit() and saved(form, confirmations.confirm_result, found,
                                            answer=form.answer.data,
                                            comment=form.comment.data or ""):
         flash(_("Thank you: your answer is counted and shown on this page."), "success")

@@ -10,7 +10,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import func
 from sqlalchemy import select
 
-from decide.components.accountability import services
+from decide.components.accountability import confirmations
 from decide.components.accountability.models import PROJECT_LINK
 from decide.components.accountability.models import PROPOSAL_LINK
 from decide.components.accountability.models import Confirmation
@@ -74,7 +74,7 @@ def test_the_author_is_offered_to_follow_first(db, linked, count_queries):
     db.session.refresh(author)
     db.session.refresh(result)
     with count_queries() as counter:
-        assert services.follow_offer(author, result) == "author"
+        assert confirmations.follow_offer(author, result) == "author"
     assert counter.count <= 3
 
 
@@ -86,9 +86,9 @@ def test_a_supporter_and_a_voter_are_offered_to_follow(db, linked, create_user):
     vote(db, supporter, project)
     vote(db, voter, project)
     vote(db, undecided, project, checked_out=False)
-    assert services.follow_offer(supporter, result) == "supporter"
-    assert services.follow_offer(voter, result) == "voter"
-    assert services.follow_offer(undecided, result) is None  # a ballot not cast
+    assert confirmations.follow_offer(supporter, result) == "supporter"
+    assert confirmations.follow_offer(voter, result) == "voter"
+    assert confirmations.follow_offer(undecided, result) is None  # a ballot not cast
 
 
 def test_nothing_is_offered_to_followers_strangers_or_visitors(db, linked, create_user):
@@ -96,24 +96,24 @@ def test_nothing_is_offered_to_followers_strangers_or_visitors(db, linked, creat
     author = db.session.get(User, proposal.author_id)
     follow(author, resource=result)
     db.session.commit()
-    assert services.follow_offer(author, result) is None
-    assert services.follow_offer(create_user(), result) is None
-    assert services.follow_offer(AnonymousUserMixin(), result) is None
-    assert services.follow_offer(None, result) is None
+    assert confirmations.follow_offer(author, result) is None
+    assert confirmations.follow_offer(create_user(), result) is None
+    assert confirmations.follow_offer(AnonymousUserMixin(), result) is None
+    assert confirmations.follow_offer(None, result) is None
 
 
 # --- can_confirm and confirm_result -----------------------------------------------------------
 
 def test_a_follower_confirms_a_completed_result_once(db, completed, follower):
-    assert services.can_confirm(follower, completed)
-    confirmation = services.confirm_result(follower, completed, answer="partly",
+    assert confirmations.can_confirm(follower, completed)
+    confirmation = confirmations.confirm_result(follower, completed, answer="partly",
                                            comment="  The benches are missing.  ")
     db.session.commit()
     assert (confirmation.user_id, confirmation.answer) == (follower.id, "partly")
     assert answers(db, completed) == [(follower.id, "partly", "The benches are missing.")]
-    assert not services.can_confirm(follower, completed)
+    assert not confirmations.can_confirm(follower, completed)
     with pytest.raises(DomainError) as error:
-        services.confirm_result(follower, completed, answer="yes")
+        confirmations.confirm_result(follower, completed, answer="yes")
     assert "already" in error.value.message
     db.session.rollback()
     assert len(answers(db, completed)) == 1
@@ -123,17 +123,17 @@ def test_a_result_not_completed_cannot_be_confirmed(db, make_result, create_user
     result, person = make_result(progress=99), create_user()
     follow(person, resource=result)
     db.session.commit()
-    assert not services.can_confirm(person, result)
+    assert not confirmations.can_confirm(person, result)
     with pytest.raises(DomainError):
-        services.confirm_result(person, result, answer="yes")
+        confirmations.confirm_result(person, result, answer="yes")
     assert answers(db, result) == []
 
 
 def test_only_followers_are_asked(db, completed, create_user):
     stranger = create_user()
-    assert not services.can_confirm(stranger, completed)
+    assert not confirmations.can_confirm(stranger, completed)
     with pytest.raises(DomainError) as error:
-        services.confirm_result(stranger, completed, answer="yes")
+        confirmations.confirm_result(stranger, completed, answer="yes")
     assert "follow" in error.value.message
 
 
@@ -145,21 +145,21 @@ def test_visitors_and_closed_accounts_cannot_confirm(db, completed, follower, wh
         follower.deleted_at = utcnow()
     db.session.commit()
     user = {"anonymous": AnonymousUserMixin(), "none": None}.get(who, follower)
-    assert not services.can_confirm(user, completed)
+    assert not confirmations.can_confirm(user, completed)
     with pytest.raises(DomainError):
-        services.confirm_result(user, completed, answer="yes")
+        confirmations.confirm_result(user, completed, answer="yes")
 
 
 def test_a_hidden_result_cannot_be_confirmed(db, completed, follower):
     completed.hidden_at = utcnow()
     db.session.commit()
-    assert not services.can_confirm(follower, completed)
+    assert not confirmations.can_confirm(follower, completed)
 
 
 @pytest.mark.parametrize("answer", ["", "maybe", "YES", None, 1, ["yes"]])
 def test_an_unknown_answer_is_refused(db, completed, follower, answer):
     with pytest.raises(DomainError) as error:
-        services.confirm_result(follower, completed, answer=answer)
+        confirmations.confirm_result(follower, completed, answer=answer)
     assert error.value.field == "answer"
     assert answers(db, completed) == []
 
@@ -167,9 +167,9 @@ def test_an_unknown_answer_is_refused(db, completed, follower, answer):
 def test_a_comment_is_at_most_1000_characters_of_plain_text(db, completed, follower,
                                                             create_user):
     with pytest.raises(DomainError) as error:
-        services.confirm_result(follower, completed, answer="no", comment="x" * 1001)
+        confirmations.confirm_result(follower, completed, answer="no", comment="x" * 1001)
     assert error.value.field == "comment"
-    services.confirm_result(follower, completed, answer="no",
+    confirmations.confirm_result(follower, completed, answer="no",
                             comment="<script>alert(1)</script>" + "x" * 975)
     db.session.commit()
     [(_user, _answer, comment)] = answers(db, completed)
@@ -179,23 +179,23 @@ def test_a_comment_is_at_most_1000_characters_of_plain_text(db, completed, follo
 def test_verification_is_asked_when_the_component_says_so(db, completed, follower, configure,
                                                           verified):
     configure(verify_confirm=True)
-    assert not services.can_confirm(follower, completed)
+    assert not confirmations.can_confirm(follower, completed)
     with pytest.raises(DomainError) as error:
-        services.confirm_result(follower, completed, answer="yes")
+        confirmations.confirm_result(follower, completed, answer="yes")
     assert "Verify" in error.value.message
     verified(follower)
     g.pop("verifications", None)  # read once per request: this is a new one
-    assert services.can_confirm(follower, completed)
+    assert confirmations.can_confirm(follower, completed)
 
 
 def test_a_second_answer_racing_the_first_is_refused_by_the_database(db, completed, follower,
                                                                      monkeypatch):
-    services.confirm_result(follower, completed, answer="yes")
+    confirmations.confirm_result(follower, completed, answer="yes")
     db.session.commit()
     # As if the second request had checked before the first one was written.
-    monkeypatch.setattr(services, "confirmation_refusal", lambda user, result: None)
+    monkeypatch.setattr(confirmations, "confirmation_refusal", lambda user, result: None)
     with pytest.raises(DomainError) as error:
-        services.confirm_result(follower, completed, answer="no")
+        confirmations.confirm_result(follower, completed, answer="no")
     assert "already" in error.value.message
     db.session.commit()  # the savepoint was rolled back: the transaction goes on
     assert answers(db, completed) == [(follower.id, "yes", "")]
@@ -203,7 +203,7 @@ def test_a_second_answer_racing_the_first_is_refused_by_the_database(db, complet
 
 def test_two_answers_at_once_make_one(app, db, completed, follower):
     outcomes = run_at_once(app, [
-        (lambda user, result, answer=answer: services.confirm_result(user, result,
+        (lambda user, result, answer=answer: confirmations.confirm_result(user, result,
                                                                      answer=answer),
          (User, follower.id), (type(completed), completed.id))
         for answer in ("yes", "no", "partly", "yes")])
@@ -226,7 +226,7 @@ def test_the_summary_counts_answers_and_shows_the_latest_comments(db, completed,
     db.session.expire_all()
     db.session.refresh(completed)
     with count_queries() as counter:
-        summary = services.confirmation_summary(completed)
+        summary = confirmations.confirmation_summary(completed)
         names = [confirmation.user.nickname for confirmation in summary["comments"]]
     assert counter.count == 2
     assert {key: summary[key] for key in ("yes", "partly", "no", "total")} == {
@@ -236,14 +236,14 @@ def test_the_summary_counts_answers_and_shows_the_latest_comments(db, completed,
 
 
 def test_the_summary_of_a_result_without_answers(db, completed):
-    assert services.confirmation_summary(completed) == {
+    assert confirmations.confirmation_summary(completed) == {
         "yes": 0, "partly": 0, "no": 0, "total": 0, "comments": []}
 
 
 def test_an_answer_stays_counted_after_its_author_leaves(db, completed, follower):
-    services.confirm_result(follower, completed, answer="yes", comment="Great")
+    confirmations.confirm_result(follower, completed, answer="yes", comment="Great")
     db.session.commit()
     db.session.execute(Confirmation.__table__.update().values(user_id=None))
     db.session.commit()
-    summary = services.confirmation_summary(completed)
+    summary = confirmations.confirmation_summary(completed)
     assert summary["total"] == 1 and summary["comments"][0].user is None
