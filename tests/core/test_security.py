@@ -20,6 +20,10 @@ from limits import parse as parse_limit
 
 from decide import create_app
 from decide.comments.models import Comment
+from decide.components.accountability.files import BASE_COLUMNS
+from decide.components.accountability.models import Result
+from decide.components.accountability.models import Status
+from decide.components.accountability.models import TimelineEntry
 from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Order
 from decide.components.budgets.models import OrderLine
@@ -241,6 +245,35 @@ def samples(monkeypatch, db, admin, create_user, create_process, create_phase, c
     for name, value in {"empty_budget_id": empty_budget.id, "closed_budget_id": closed_budget.id,
                         "accepted_proposal_id": accepted.id}.items():
         monkeypatch.setitem(SAMPLES, name, str(value))
+    # Accountability, in a process of its own: a status, a completed result the admin follows
+    # (confirmed) with a timeline entry, a budget with a selected project (results from it),
+    # and a second component without statuses (the usual ones are created).
+    results_process = create_process(slug="sample-accountability")
+    create_phase(results_process, active=True)
+    results = create_component(results_process, manifest_name="accountability")
+    no_statuses = create_component(results_process, manifest_name="accountability")
+    winners = create_component(results_process, manifest_name="budgets")
+    status = Status(component_id=results.id, key="sample", name={"en": "Sample status"},
+                    progress=100)
+    winners_budget = Budget(component_id=winners.id, title={"en": "Winners"}, total=1000)
+    db.session.add_all([status, winners_budget])
+    db.session.flush()
+    result = Result(component_id=results.id, reference="S-1", title={"en": "Sample result"},
+                    status_id=status.id, progress=100, completed_at=utcnow())
+    db.session.add_all([result, Project(budget_id=winners_budget.id, component_id=winners.id,
+                                        title={"en": "Winner"}, amount=100,
+                                        selected_at=utcnow())])
+    db.session.flush()
+    entry = TimelineEntry(result_id=result.id, date=date(2026, 1, 1),
+                          title={"en": "Sample entry"})
+    db.session.add_all([entry, Follow(user=admin, resource_id=result.id)])
+    db.session.commit()
+    for name, value in {"component_id:accountability": results.id,
+                        "slug:accountability": results_process.slug,
+                        "component_id:no_statuses": no_statuses.id, "result_id": result.id,
+                        "status_id": status.id, "entry_id": entry.id,
+                        "winners_budget_id": winners_budget.id}.items():
+        monkeypatch.setitem(SAMPLES, name, str(value))
 
 
 def budget_values(budget: str = "budget_id", **project) -> list[dict]:
@@ -295,6 +328,9 @@ def path_values(rule, user: User) -> list[dict]:
         "budgets_admin.delete_budget": budget_values("empty_budget_id"),
         "budgets_admin.results_page": budget_values("closed_budget_id"),
         "budgets_admin.confirm_winners": budget_values("closed_budget_id"),
+        "accountability_admin.default_statuses": [{
+            "slug": SAMPLES.get("slug:accountability"),
+            "component_id": SAMPLES.get("component_id:no_statuses")}],
     }
     if not rule.arguments:
         return [{}]
@@ -500,6 +536,16 @@ BUDGET_KEPT = {"title-en": "North <district>", "description-en": "<p>Its <b>park
 BUDGET_PROJECT_FORM = {"title-en": "A <new> park", "description-en": "<p>Green</p>",
                        "amount": "100", "address": "Main <street> 3"}
 BUDGET_PROJECT_KEPT = {"title-en": "A <new> park", "address": "Main <street> 3"}
+RESULT_FORM = {"title-en": "Shade <trees>", "description-en": "<p>Forty <b>trees</b></p>",
+               "progress": "", "amount": "400", "proposal_ids": "", "project_ids": "",
+               "weight": "0"}
+RESULT_KEPT = {"title-en": "Shade <trees>", "description-en": "<p>Forty <b>trees</b></p>"}
+ENTRY_FORM = {"date": "2026-02-01", "title-en": "Tender <out>", "description-en": "<p>Out</p>"}
+ENTRY_KEPT = {"title-en": "Tender <out>"}
+STATUS_FORM = {"key": "tender_out", "name-en": "Tender <out>", "progress": "20"}
+STATUS_KEPT = {"key": "tender_out", "name-en": "Tender <out>"}
+RESULTS_CSV = (",".join((*BASE_COLUMNS, "title_en")) + "\r\n"
+               + "N-1" + "," * len(BASE_COLUMNS) + "From <the> file\r\n").encode()
 
 
 def post_cases(user: User, admin: User) -> dict[str, PostCase]:
@@ -599,6 +645,24 @@ def post_cases(user: User, admin: User) -> dict[str, PostCase]:
         "budgets_admin.paper_ballot": PostCase(
             {"document": "sample <admin>", "birth_date": "1990-05-17",
              "project_ids": SAMPLES.get("project_id")}, kept={"document": "sample <admin>"}),
+        "accountability.confirm": PostCase({"answer": "partly", "comment": "Late <but> done"},
+                                           kept={"comment": "Late <but> done"}),
+        "accountability_admin.new": PostCase(RESULT_FORM, kept=RESULT_KEPT),
+        "accountability_admin.edit": PostCase(RESULT_FORM, kept=RESULT_KEPT),
+        "accountability_admin.progress": PostCase(
+            {"status_id": "", "progress": "60", "entry_date": "2026-04-01",
+             "entry_title-en": "Works <started>"}, kept={"entry_title-en": "Works <started>"}),
+        "accountability_admin.delete": PostCase({}),
+        "accountability_admin.timeline": PostCase(ENTRY_FORM, kept=ENTRY_KEPT),
+        "accountability_admin.edit_entry": PostCase(ENTRY_FORM, kept=ENTRY_KEPT),
+        "accountability_admin.delete_entry": PostCase({}),
+        "accountability_admin.default_statuses": PostCase({}),
+        "accountability_admin.new_status": PostCase(STATUS_FORM, kept=STATUS_KEPT),
+        "accountability_admin.edit_status": PostCase(STATUS_FORM, kept=STATUS_KEPT),
+        "accountability_admin.delete_status": PostCase({}),
+        "accountability_admin.from_budget": PostCase(
+            {"budget_id": SAMPLES.get("winners_budget_id")}),
+        "accountability_admin.import": PostCase({"file": ReusableUpload(RESULTS_CSV)}),
         "notifications.mark_all_read": PostCase({}),
         "notifications.mark_read": PostCase({}),
         "notifications.preferences": PostCase({"frequency": "daily"}),
@@ -758,8 +822,10 @@ def test_form_without_csrf_token_shows_translated_message_and_keeps_typed_values
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert '<html lang="es">' in page
-    form = re.search(r'<form method="post"(?: enctype="multipart/form-data")? novalidate>(.*?)'
-                     r'</form>', page, re.S)
+    # A form shown on another page's address names where it posts (the confirmation of a
+    # result is on the result's page).
+    form = re.search(r'<form method="post"(?: action="[^"]*")?(?: class="[^"]*")?'
+                     r'(?: enctype="multipart/form-data")? novalidate>(.*?)</form>', page, re.S)
     assert form, "the form is shown again"
     message = translated(CSRF_MESSAGE, "es")
     assert str(escape_html(message)) in form.group(1)
