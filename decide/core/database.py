@@ -1,4 +1,5 @@
-"""Engine set-up: SQLite pragmas and BEGIN IMMEDIATE for writers, and the health check.
+"""Engine set-up: SQLite pragmas and BEGIN IMMEDIATE for writers, the health check, and the
+paging of list pages.
 
 pysqlite's own transaction handling is switched off so that we emit BEGIN ourselves:
 BEGIN IMMEDIATE takes the write lock at the start of a writing request or command, so
@@ -10,6 +11,8 @@ from flask import current_app
 from flask import has_request_context
 from flask import request
 from sqlalchemy import event
+from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy import text
 
 from decide.extensions import db
@@ -61,3 +64,31 @@ def init_app(app) -> None:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
+
+
+def paginate(model, conditions, ordering, *, page: int,
+             per_page: int) -> tuple[int, list, int, int]:
+    """(total, the page's rows, the page shown, the number of pages) of a list page, in two
+    queries whatever the number of rows: the page's ids with the total (one pass over narrow
+    rows), then those rows with what their mapper loads eagerly. A page past the end shows
+    the last one (two queries more)."""
+    def page_ids(number: int) -> list:
+        return db.session.execute(
+            select(model.id, func.count().over()).where(*conditions).order_by(*ordering)
+            .limit(per_page).offset((number - 1) * per_page)
+        ).all()
+
+    page = max(page, 1)
+    chosen = page_ids(page)
+    if chosen:
+        total = chosen[0][1]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+        if total and page > 1:
+            page = -(-total // per_page)
+            chosen = page_ids(page)
+    pages = max(1, -(-total // per_page))
+    ids = [row_id for row_id, _total in chosen]
+    found = {row.id: row for row in db.session.scalars(
+        select(model).where(model.id.in_(ids)))} if ids else {}
+    return total, [found[i] for i in ids if i in found], min(page, pages), pages

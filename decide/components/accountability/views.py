@@ -28,6 +28,7 @@ from decide.components.accountability.models import PROPOSAL_LINK
 from decide.components.accountability.models import Confirmation
 from decide.components.accountability.models import Result
 from decide.components.budgets.results import votes_shown
+from decide.core.database import paginate
 from decide.core.forms import page_number
 from decide.core.forms import render_form
 from decide.core.forms import saved
@@ -146,27 +147,8 @@ def list_results(*, status: str | None, category: int | None, scope: int | None,
         conditions.append(Result.category_id.in_(ids))
     if scope is not None:
         conditions.append(Result.scope_id == scope)
-
-    def page_ids(number: int) -> list:
-        return db.session.execute(
-            select(Result.id, func.count().over()).where(*conditions)
-            .order_by(Result.weight, Result.id)
-            .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
-        ).all()
-
-    chosen = page_ids(page)
-    if chosen:
-        total = chosen[0][1]
-    else:
-        total = db.session.scalar(select(func.count(Result.id)).where(*conditions))
-        if total and page > 1:
-            page = -(-total // PAGE_SIZE)
-            chosen = page_ids(page)
-    pages = max(1, -(-total // PAGE_SIZE))
-    ids = [result_id for result_id, _total in chosen]
-    found = {result.id: result for result in db.session.scalars(
-        select(Result).where(Result.id.in_(ids)))} if ids else {}
-    return total, [found[i] for i in ids if i in found], min(page, pages), pages
+    ordering = (Result.weight, Result.id)
+    return paginate(Result, conditions, ordering, page=page, per_page=PAGE_SIZE)
 
 
 @bp.route("/results/")

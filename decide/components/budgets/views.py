@@ -32,6 +32,7 @@ from decide.components.budgets.models import Budget
 from decide.components.budgets.models import Order
 from decide.components.budgets.models import OrderLine
 from decide.components.budgets.models import Project
+from decide.core.database import paginate
 from decide.core.forms import ActionForm
 from decide.core.forms import page_number
 from decide.core.forms import render_form
@@ -195,26 +196,7 @@ def list_projects(budget: Budget, *, category: int | None, scope: int | None, mi
             select(OrderLine.project_id).join(Order)
             .where(Order.budget_id == budget.id, Order.user_id == current_user.id)))
     ordering = _ordering(order, seed)
-
-    def page_ids(number: int) -> list:
-        return db.session.execute(
-            select(Project.id, func.count().over()).where(*conditions).order_by(*ordering)
-            .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
-        ).all()
-
-    chosen = page_ids(page)
-    if chosen:
-        total = chosen[0][1]
-    else:
-        total = db.session.scalar(select(func.count()).select_from(Project).where(*conditions))
-        if total and page > 1:
-            page = -(-total // PAGE_SIZE)
-            chosen = page_ids(page)
-    pages = max(1, -(-total // PAGE_SIZE))
-    ids = [project_id for project_id, _total in chosen]
-    found = {project.id: project for project in db.session.scalars(
-        select(Project).where(Project.id.in_(ids)))} if ids else {}
-    return total, [found[i] for i in ids if i in found], min(page, pages), pages
+    return paginate(Project, conditions, ordering, page=page, per_page=PAGE_SIZE)
 
 
 @bp.route("/<int:budget_id>/projects/")

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from decide.components.proposals.models import Endorsement
 from decide.components.proposals.models import Proposal
 from decide.components.proposals.models import Support
+from decide.core.database import paginate
 from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.services import DomainError
@@ -634,24 +635,4 @@ def list_proposals(component, *, viewer=None, state: str = "", category: int | N
     conditions = _list_conditions(component, viewer=viewer, state=state, category=category,
                                   scope=scope, mine=mine, q=q)
     ordering = _ordering(order, seed)
-
-    def page_ids(number: int) -> list:
-        return db.session.execute(
-            select(Proposal.id, func.count().over()).where(*conditions).order_by(*ordering)
-            .limit(per_page).offset((number - 1) * per_page)
-        ).all()
-
-    page = max(page, 1)
-    chosen = page_ids(page)
-    if chosen:
-        total = chosen[0][1]
-    else:
-        total = db.session.scalar(select(func.count()).select_from(Proposal).where(*conditions))
-        if total and page > 1:
-            page = -(-total // per_page)
-            chosen = page_ids(page)
-    pages = max(1, -(-total // per_page))
-    ids = [proposal_id for proposal_id, _total in chosen]
-    found = {proposal.id: proposal for proposal in db.session.scalars(
-        select(Proposal).where(Proposal.id.in_(ids)))} if ids else {}
-    return total, [found[i] for i in ids if i in found], min(page, pages), pages
+    return paginate(Proposal, conditions, ordering, page=page, per_page=per_page)
