@@ -30,6 +30,9 @@ from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.services import DomainError
 from decide.core.services import record_action
+from decide.core.spreadsheets import NotUtf8
+from decide.core.spreadsheets import csv_delimiter
+from decide.core.spreadsheets import decode_csv
 from decide.extensions import db
 from decide.spaces.models import Scope
 from decide.spaces.services import component_settings
@@ -148,19 +151,11 @@ def parse_birth_date(text: str, today: date | None = None) -> date | None:
 def _decode(data: bytes) -> str:
     """The file's text; a CensusFileError naming every line that is not UTF-8."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    problems = []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            problems.append(Problem(number, _("This line is not UTF-8 text: save the file "
-                                              "as CSV UTF-8.")))
-            if len(problems) >= MAX_PROBLEMS:
-                break
-    raise CensusFileError(problems)
+        return decode_csv(data, MAX_PROBLEMS)
+    except NotUtf8 as error:
+        raise CensusFileError([Problem(number, _("This line is not UTF-8 text: save the file "
+                                                 "as CSV UTF-8.")) for number in error.lines]
+                              ) from error
 
 
 def _columns(header: list[str]) -> list[str]:
@@ -172,19 +167,13 @@ def _columns(header: list[str]) -> list[str]:
     return names
 
 
-def _delimiter(text: str) -> str:
-    """Commas, or the semicolons of spreadsheets set up for a language with decimal commas."""
-    first = text.split("\n", 1)[0]
-    return ";" if ";" in first and "," not in first else ","
-
-
 def read_census(data: bytes) -> list[dict]:
     """The rows of a census file (identity hash, birth date, scope id), every line checked;
     a CensusFileError lists the lines that cannot be imported, by number."""
     text = _decode(data)
     if not text.strip():
         raise CensusFileError([Problem(1, _("The file is empty."))])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     columns = _columns(next(reader))
     context = _LineContext(key=current_app.config["CENSUS_KEY"].encode(), today=date.today())
     scopes = {}

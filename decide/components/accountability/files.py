@@ -27,8 +27,6 @@ from decide.components.accountability.models import Status
 from decide.components.accountability.services import DESCRIPTION_MAX
 from decide.components.accountability.services import REFERENCE_MAX
 from decide.components.accountability.services import TITLE_MAX
-from decide.components.budgets.admin import FORMULA_STARTS
-from decide.components.budgets.admin import spreadsheet_safe
 from decide.components.budgets.models import Project
 from decide.components.budgets.projects import MAX_AMOUNT
 from decide.components.budgets.projects import WEIGHT_BOUNDS
@@ -38,6 +36,11 @@ from decide.core.i18n import default_locale
 from decide.core.i18n import language_name
 from decide.core.models import ResourceLink
 from decide.core.services import DomainError
+from decide.core.spreadsheets import FORMULA_STARTS
+from decide.core.spreadsheets import NotUtf8
+from decide.core.spreadsheets import csv_delimiter
+from decide.core.spreadsheets import decode_csv
+from decide.core.spreadsheets import spreadsheet_safe
 from decide.extensions import db
 from decide.spaces.models import Category
 from decide.spaces.models import Component
@@ -153,25 +156,10 @@ def _line(number: int, message: str) -> str:
 
 def _decode(data: bytes) -> str:
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    errors = []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            errors.append(_line(number, _("This line is not UTF-8 text: save the file as "
-                                          "CSV UTF-8.")))
-            if len(errors) >= MAX_ERRORS:
-                break
-    raise CsvError(errors)
-
-
-def _delimiter(text: str) -> str:
-    """Commas, or the semicolons of spreadsheets set up for a language with decimal commas."""
-    first = text.split("\n", 1)[0]
-    return ";" if ";" in first and "," not in first else ","
+        return decode_csv(data, MAX_ERRORS)
+    except NotUtf8 as error:
+        raise CsvError([_line(number, _("This line is not UTF-8 text: save the file as CSV "
+                                        "UTF-8.")) for number in error.lines]) from error
 
 
 def _header(names: list[str]) -> list[str]:
@@ -394,7 +382,7 @@ def read_results_csv(component, data: bytes) -> list[dict]:
     text = _decode(data)
     if not text.strip():
         raise CsvError([_line(1, _("The file is empty."))])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     try:
         names = _header(next(reader))
         raw_rows = []

@@ -37,6 +37,7 @@ from decide.core.forms import render_form
 from decide.core.forms import saved
 from decide.core.i18n import format_money
 from decide.core.i18n import translate
+from decide.core.spreadsheets import spreadsheet_safe
 from decide.extensions import db
 from decide.spaces.models import Scope
 from decide.spaces.views import MAX_ID
@@ -249,15 +250,6 @@ def _init_paper_ballots(state) -> None:
 EXPORT_COLUMNS = ("id", "reference", "budget_id", "budget", "title", "description", "amount",
                   "category", "scope", "address", "votes", "selected", "proposals", "comments",
                   "hidden")
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 @bp.route("/export.csv")
 def export_csv():

@@ -35,6 +35,7 @@ from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.services import DomainError
 from decide.core.services import record_action
+from decide.core.spreadsheets import spreadsheet_safe
 from decide.extensions import db
 from decide.spaces.models import Component
 from decide.spaces.models import Process
@@ -293,21 +294,12 @@ def find_receipt(budget: Budget, code: str) -> bool:
 
 # --- exports ------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """A CSV cell safe to open in a spreadsheet (text that looks like a formula is quoted)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 def _csv(header: list[str], rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
+    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
     return out.getvalue()
 
 

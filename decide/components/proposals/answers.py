@@ -25,6 +25,7 @@ from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.services import DomainError
 from decide.core.services import record_action
+from decide.core.spreadsheets import spreadsheet_safe
 from decide.extensions import db
 from decide.notifications.services import notify_followers
 from decide.spaces.models import Category
@@ -49,8 +50,6 @@ EXPORT_COLUMNS = (
     "valuator", "created_at", "published_at", "answered_at", "answer_published_at", "cost",
     "url",
 )  # then the answer in each language: answer_en, answer_es...
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def is_valuator(user, process) -> bool:
@@ -324,13 +323,6 @@ def export_rows(component) -> list[dict]:
             row[f"answer_{code}"] = plain_text((proposal.answer or {}).get(code, ""))
         rows.append(row)
     return rows
-
-
-def spreadsheet_safe(value):
-    """A text cell a spreadsheet would run as a formula gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def export_columns() -> list[str]:

@@ -429,14 +429,6 @@ def test_an_empty_export_still_has_its_header(db, component):
     assert answers.rows_as_csv(answers.export_rows(component)).startswith("id,title,body,")
 
 
-@pytest.mark.parametrize("value, safe", [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@cmd", "'@cmd"), ("\t=1", "'\t=1"),
-    ("\r=1", "'\r=1"), ("a=1", "a=1"), ("", ""), (-1, -1), (None, None),
-])
-def test_spreadsheet_formulas_are_defused(value, safe):
-    assert answers.spreadsheet_safe(value) == safe
-
-
 # --- the action log ---------------------------------------------------------------------------
 
 def test_every_staff_action_reads_as_a_sentence_in_the_log(db, app, admin, staff,
