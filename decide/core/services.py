@@ -22,6 +22,7 @@ from decide.core.mail import public_url_for
 from decide.core.mail import queue_email
 from decide.core.models import ActionLog
 from decide.core.models import Organization
+from decide.core.models import ResourceLink
 from decide.core.models import User
 from decide.core.models import new_token
 from decide.core.models import utcnow
@@ -411,3 +412,16 @@ def record_action(actor: User | None, action: str, resource, *, process_id: int 
     )
     db.session.add(entry)
     return entry
+
+
+def replace_links(from_id: int, name: str, current: set[int], wanted: set[int]) -> None:
+    """Point a resource's links of one name (ResourceLink) at `wanted` instead of `current`;
+    the links in both stay as they are."""
+    if current - wanted:
+        db.session.execute(delete(ResourceLink).where(
+            ResourceLink.from_id == from_id, ResourceLink.name == name,
+            ResourceLink.to_id.in_(current - wanted)
+        ), execution_options={"synchronize_session": False})
+    db.session.add_all(ResourceLink(from_id=from_id, to_id=to_id, name=name)
+                       for to_id in sorted(wanted - current))
+    db.session.flush()

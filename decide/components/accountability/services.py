@@ -54,6 +54,7 @@ from decide.core.models import User
 from decide.core.models import utcnow
 from decide.core.services import DomainError
 from decide.core.services import record_action
+from decide.core.services import replace_links
 from decide.extensions import db
 from decide.notifications.services import follow
 from decide.notifications.services import followers
@@ -509,16 +510,8 @@ def _linked_ids(result: Result) -> tuple[list[int], list[int]]:
 def _link(result: Result, proposal_ids, project_ids) -> None:
     """Replace the result's links by these (unchanged links stay as they are)."""
     current_proposals, current_projects = _linked_ids(result)
-    for name, current, wanted in ((PROPOSAL_LINK, set(current_proposals), set(proposal_ids)),
-                                  (PROJECT_LINK, set(current_projects), set(project_ids))):
-        if current - wanted:
-            db.session.execute(delete(ResourceLink).where(
-                ResourceLink.from_id == result.id, ResourceLink.name == name,
-                ResourceLink.to_id.in_(current - wanted)
-            ), execution_options={"synchronize_session": False})
-        db.session.add_all(ResourceLink(from_id=result.id, to_id=to_id, name=name)
-                           for to_id in sorted(wanted - current))
-    db.session.flush()
+    replace_links(result.id, PROPOSAL_LINK, set(current_proposals), set(proposal_ids))
+    replace_links(result.id, PROJECT_LINK, set(current_projects), set(project_ids))
 
 
 def _people_behind(proposal_ids, project_ids) -> set[int]:

@@ -34,6 +34,7 @@ from decide.core.models import Resource
 from decide.core.models import ResourceLink
 from decide.core.services import DomainError
 from decide.core.services import record_action
+from decide.core.services import replace_links
 from decide.extensions import db
 from decide.notifications.services import notify_followers
 from decide.spaces.models import Category
@@ -319,16 +320,8 @@ def _proposal_ids(component, proposal_ids) -> list[int]:
 
 
 def _link_proposals(project: Project, proposal_ids: list[int]) -> None:
-    current = set(linked_proposal_ids([project])[project.id])
-    wanted = set(proposal_ids)
-    if current - wanted:
-        db.session.execute(delete(ResourceLink).where(
-            ResourceLink.from_id == project.id, ResourceLink.name == INCLUDED_PROPOSALS,
-            ResourceLink.to_id.in_(current - wanted)
-        ), execution_options={"synchronize_session": False})
-    db.session.add_all(ResourceLink(from_id=project.id, to_id=to_id, name=INCLUDED_PROPOSALS)
-                       for to_id in sorted(wanted - current))
-    db.session.flush()
+    replace_links(project.id, INCLUDED_PROPOSALS,
+                  set(linked_proposal_ids([project])[project.id]), set(proposal_ids))
 
 
 def _project_values(component, *, title, description, amount, category_id=None,
