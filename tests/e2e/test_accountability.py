@@ -345,6 +345,8 @@ def test_maria_on_a_phone_without_javascript_says_the_bike_parking_is_partly_don
 
     # Her notification asks her; it leads to the result's page.
     maria.goto(f"{server.url}/notifications")
+    axe_view.goto(maria.url)
+    check_page(axe_view, "accountability-asked-phone")
     submit(maria.locator("main").get_by_role("link", name=ASKED))
     assert maria.url.startswith(result_url(server, BIKE_PARKING))
     form = confirmation(maria).locator("form")
@@ -426,6 +428,7 @@ def press_enter(page) -> None:
 
 
 def test_the_keyboard_alone_goes_everywhere_without_javascript(server, person):
+    # The pages are those the visitor's test checks with axe (which needs JavaScript).
     page = person(javascript=False)
     page.goto(f"{server.url}{PROCESS}")
     component = page.locator("main").get_by_role("link", name="What we are doing", exact=True)
