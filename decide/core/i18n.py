@@ -247,8 +247,9 @@ class TranslatedField(Field):
     def pre_validate(self, form):
         if self.required and not self.data.get(default_locale()):
             raise ValidationError(
+                # The language named in the reader's own ("anglès" in Catalan).
                 _("Write this text at least in %(language)s.",
-                  language=language_name(default_locale()))
+                  language=Locale.parse(default_locale()).get_display_name(str(get_locale())))
             )
         if self.max_length:
             for code, text in self.data.items():

@@ -287,8 +287,8 @@ def test_a_visitor_reads_the_progress_filters_the_results_and_follows_the_links(
     said = answers(server, BIKE_PARKING)
     assert counts_shown(page) == said
     total = sum(said.values())
-    assert (f"{said['yes']} of the {total} residents who answered say it was done as "
-            "promised.") in box.inner_text()
+    assert (f"Done as promised, according to {said['yes']} of the {total} residents who "
+            "answered.") in box.inner_text()
     assert "Exactly what I proposed: covered and locked." in box.inner_text()
     # A visitor is not asked; they read who is.
     assert not box.locator("form").count()
@@ -377,8 +377,8 @@ def test_maria_on_a_phone_without_javascript_says_the_bike_parking_is_partly_don
     assert answers(server, BIKE_PARKING) == expected
     assert counts_shown(maria) == expected
     total = sum(expected.values())
-    assert (f"{expected['yes']} of the {total} residents who answered say it was done as "
-            "promised.") in box.inner_text()
+    assert (f"Done as promised, according to {expected['yes']} of the {total} residents who "
+            "answered.") in box.inner_text()
     assert "You answered: Partly." in box.inner_text()
     mine = box.locator(".confirmation-comments li").filter(has_text=comment)
     assert mine.locator(".meta").inner_text().startswith("maria · Partly · ")

@@ -227,7 +227,7 @@ def test_a_result_typed_badly_is_told_beside_its_fields_in_catalan(server, perso
     submit(admin.locator("#submit"))
     errors = field_errors(admin)
     assert errors["title"] == catalog_text(
-        "ca", "Write this text at least in %(language)s.") % {"language": "English"}
+        "ca", "Write this text at least in %(language)s.") % {"language": "anglès"}
     assert errors["progress"] == catalog_text(
         "ca", "Enter a number from %(min)s to %(max)s.") % {"min": 0, "max": 100}
     assert set(errors) == {"title", "progress"}

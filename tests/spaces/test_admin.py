@@ -843,3 +843,11 @@ def test_the_lists_of_a_process_run_the_same_queries_for_3_or_30_rows(
     few = measure()
     fill(27)
     assert measure() == few
+
+
+def test_the_missing_language_is_named_in_the_readers_language(client, db, as_admin):
+    as_admin.locale = "es"
+    db.session.commit()
+    response = client.post("/admin/processes/new", data=process_data(**{"title-en": ""}))
+    assert response.status_code == 400
+    assert field_error(response, "title") == "Escribe este texto al menos en inglés."

@@ -391,7 +391,7 @@ def test_the_residents_confirmation_is_shown_beside_the_councils_status(
     squeezed = squeeze(page)
     assert "The council says Completed · 100%" in squeezed
     assert "Yes: 2" in squeezed and "Partly: 1" in squeezed and "No: 1" in squeezed
-    assert "2 of the 4 residents who answered say it was done as promised." in squeezed
+    assert "Done as promised, according to 2 of the 4 residents who answered." in squeezed
     assert "Well done" in squeezed and "The fountain leaks" in squeezed
     assert "neighbour9" in squeezed  # "Well done": the author's nickname
     assert "<script>alert(1)</script>" not in page
