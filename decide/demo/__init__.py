@@ -317,11 +317,14 @@ PROCESSES = (
           "Los proyectos ganadores se están construyendo: síguelos",
           "Els projectes guanyadors s'estan construint: segueix-los",
           "Les projets lauréats sont en chantier : suivez-les"),
-        t("<p>Last year residents chose 24 projects. See how each one is progressing.</p>",
-          "<p>El año pasado los vecinos eligieron 24 proyectos. Mira cómo avanza cada "
-          "uno.</p>",
-          "<p>L'any passat els veïns van triar 24 projectes. Mira com avança cadascun.</p>",
-          "<p>L'an dernier, les habitants ont choisi 24 projets. Voyez où en est chacun.</p>"),
+        t("<p>Last year residents chose the projects of the city budget. See how each one "
+          "is progressing.</p>",
+          "<p>El año pasado los vecinos eligieron los proyectos del presupuesto de la ciudad. "
+          "Mira cómo avanza cada uno.</p>",
+          "<p>L'any passat els veïns van triar els projectes del pressupost de la ciutat. "
+          "Mira com avança cadascun.</p>",
+          "<p>L'an dernier, les habitants ont choisi les projets du budget de la ville. "
+          "Voyez où en est chacun.</p>"),
         starts=-450, ends=180,
         phases=(("proposals", -450, -391), ("supports", -390, -361),
                 ("evaluation", -360, -301), ("voting", -300, -271),
