@@ -128,14 +128,10 @@ def processes():
                            status_labels=STATUS_LABELS)
 
 
-def all_scopes() -> list[Scope]:
-    return db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
-
-
 @bp.route("/processes/new", methods=["GET", "POST"])
 @admin_required
 def new_process():
-    form = ProcessForm(all_scopes())
+    form = ProcessForm(Scope.ordered())
     if form.validate_on_submit() and saved(form, services.create_process, **form.values()):
         return done(_("The process is created. Add its phases and components."),
                     ".edit_process", slug=form.slug.data.strip().lower())
@@ -145,7 +141,7 @@ def new_process():
 @bp.route("/processes/<slug>", methods=["GET", "POST"])
 def edit_process(slug: str):
     process = load_process(slug)
-    form = ProcessForm(all_scopes(), obj=process)
+    form = ProcessForm(Scope.ordered(), obj=process)
     if form.validate_on_submit() and saved(form, services.update_process, process,
                                            **form.values()):
         return done(_("The process is saved."), ".edit_process", slug=process.slug)
@@ -422,7 +418,7 @@ def revoke_role(slug: str, role_id: int):
 @bp.route("/scopes")
 @admin_required
 def scopes():
-    return render_template("spaces/admin/scopes.html", scopes=all_scopes())
+    return render_template("spaces/admin/scopes.html", scopes=Scope.ordered())
 
 
 @bp.route("/scopes/new", methods=["GET", "POST"])

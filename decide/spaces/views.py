@@ -124,7 +124,7 @@ def index():
     ordered = [process for each in STATUSES for process in groups[each]]
     processes = filter_processes(ordered, today, status=status, scope_id=scope_id,
                                  category=category)
-    scopes = db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
+    scopes = Scope.ordered()
     return render_template(
         "spaces/index.html", processes=processes, today=today, statuses=STATUSES,
         status=status, scopes=scopes, scope_id=scope_id, categories=category_names(published),

@@ -93,10 +93,6 @@ def load_entry(result: Result, entry_id: int) -> TimelineEntry:
     return entry
 
 
-def all_scopes() -> list[Scope]:
-    return db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
-
-
 def top_level_results() -> list[Result]:
     """The results that may hold sub-results: those under none."""
     return db.session.scalars(
@@ -178,7 +174,7 @@ def index():
 
 
 def result_form(result: Result | None = None, linked: dict | None = None) -> ResultForm:
-    form = ResultForm(g.process, services.component_statuses(g.component), all_scopes(),
+    form = ResultForm(g.process, services.component_statuses(g.component), Scope.ordered(),
                       top_level_results(), result=result, linked=linked)
     if result is None and request.method == "GET":
         # "Add a sub-result" links from a result's row name it as the parent.

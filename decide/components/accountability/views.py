@@ -154,7 +154,7 @@ def list_results(*, status: str | None, category: int | None, scope: int | None,
 @bp.route("/results/")
 def results():
     statuses = services.component_statuses(g.component)
-    scopes = db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
+    scopes = Scope.ordered()
     filters = list_filters(statuses, scopes)
     total, found, page, pages = list_results(page=page_number(), **filters)
     args = {name: value for name, value in filters.items() if value is not None}

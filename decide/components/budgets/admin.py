@@ -17,7 +17,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from decide.admin.views import register_log_sentences
@@ -38,7 +37,6 @@ from decide.core.forms import saved
 from decide.core.i18n import format_money
 from decide.core.i18n import translate
 from decide.core.spreadsheets import spreadsheet_safe
-from decide.extensions import db
 from decide.spaces.models import Scope
 from decide.spaces.views import MAX_ID
 from decide.spaces.views import component_admin_blueprint
@@ -50,10 +48,6 @@ PROJECT = f"<int(max={MAX_ID}):project_id>"
 
 
 # --- loading ------------------------------------------------------------------------------------
-
-def all_scopes() -> list[Scope]:
-    return db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
-
 
 def done(message: str, endpoint: str = ".index", **values):
     flash(message, "success")
@@ -70,7 +64,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new_budget():
-    form = BudgetForm(all_scopes())
+    form = BudgetForm(Scope.ordered())
     if form.validate_on_submit() and saved(form, staff.create_budget, g.component,
                                            **form.values()):
         return done(_("The budget is saved."))
@@ -80,7 +74,7 @@ def new_budget():
 @bp.route(f"/{BUDGET}/edit", methods=["GET", "POST"])
 def edit_budget(budget_id: int):
     budget = load_budget(budget_id)
-    form = BudgetForm(all_scopes(), budget=budget)
+    form = BudgetForm(Scope.ordered(), budget=budget)
     if form.validate_on_submit() and saved(form, staff.update_budget, budget, **form.values()):
         return done(_("The budget is saved."))
     return render_form("components/budgets/admin/budget_form.html", form, budget=budget)
@@ -115,7 +109,7 @@ def projects(budget_id: int):
 
 def project_form(budget: Budget, project: Project | None = None) -> ProjectForm:
     linked = staff.linked_proposal_ids([project])[project.id] if project is not None else ()
-    return ProjectForm(g.process, all_scopes(), staff.linkable_proposals(g.component),
+    return ProjectForm(g.process, Scope.ordered(), staff.linkable_proposals(g.component),
                        project=project, linked=linked)
 
 

@@ -206,7 +206,7 @@ def projects(budget_id: int):
     filters = list_filters(budget, ballot["votes_shown"])
     seed = session.setdefault(SEED, secrets.randbelow(2**31))
     total, found, page, pages = list_projects(budget, seed=seed, page=page_number(), **filters)
-    scopes = db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
+    scopes = Scope.ordered()
     args = {name: ("1" if value is True else value) for name, value in filters.items()
             if value not in (None, "", False) and not (name == "order" and value == "random")}
     return render_template("components/budgets/projects.html", projects=found, total=total,

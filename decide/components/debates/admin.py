@@ -54,10 +54,6 @@ def load_debate(debate_id: int) -> Debate:
     return debate
 
 
-def all_scopes() -> list[Scope]:
-    return db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
-
-
 def done(message: str):
     flash(message, "success")
     return redirect(url_for(".index"))
@@ -82,7 +78,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    form = OfficialDebateForm(g.process, all_scopes())
+    form = OfficialDebateForm(g.process, Scope.ordered())
     if form.validate_on_submit() and saved(form, services.create_debate, g.component,
                                            **form.values()):
         return done(_("The debate is published."))
@@ -94,7 +90,7 @@ def edit(debate_id: int):
     debate = load_debate(debate_id)
     if not services.can_admin_edit_debate(current_user, debate):
         abort(403)
-    form = OfficialDebateForm(g.process, all_scopes(), debate=debate)
+    form = OfficialDebateForm(g.process, Scope.ordered(), debate=debate)
     if form.validate_on_submit() and saved(form, services.update_debate, debate,
                                            **form.values()):
         return done(_("The debate is saved."))

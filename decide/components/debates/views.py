@@ -43,10 +43,6 @@ def load_debate(debate_id: int) -> Debate:
     return debate
 
 
-def all_scopes() -> list[Scope]:
-    return db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
-
-
 def _int_arg(name: str) -> int | None:
     """An id from the address, or None when it is not one (or is beyond any id)."""
     value = request.args.get(name, "")
@@ -80,7 +76,7 @@ def read_filters(scopes) -> dict:
 
 @bp.route("/")
 def index():
-    scopes = all_scopes()
+    scopes = Scope.ordered()
     chosen = read_filters(scopes)
     debates, total, page = services.find_debates(
         g.component, state=chosen["state"], category_ids=chosen["category_ids"],
@@ -109,7 +105,7 @@ def show(debate_id: int):
 def new():
     if not services.can_create_debate(current_user, g.component):
         abort(403)
-    form = DebateForm(g.process, all_scopes())
+    form = DebateForm(g.process, Scope.ordered())
     if form.validate_on_submit():
         done = saved(form, services.create_debate, g.component, **form.values())
         if done:
@@ -124,7 +120,7 @@ def edit(debate_id: int):
     debate = load_debate(debate_id)
     if not services.can_edit_debate(current_user, debate):
         abort(403)
-    form = DebateForm(g.process, all_scopes(), data={
+    form = DebateForm(g.process, Scope.ordered(), data={
         "title": next(iter(debate.title.values()), ""),
         "description": next(iter(debate.description.values()), ""),
         "category_id": debate.category_id, "scope_id": debate.scope_id,

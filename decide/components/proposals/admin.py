@@ -183,7 +183,7 @@ def answer(proposal_id: int):
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     require_manager()
-    scopes = db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
+    scopes = Scope.ordered()
     form = OfficialProposalForm(g.process.categories, scopes)
     if form.validate_on_submit() and saved(form, answers.create_official_proposal,
                                            g.component, **form.values()):

@@ -100,7 +100,7 @@ def confirm(form, proposal: Proposal, question: str, button: str, *, danger: boo
 
 
 def proposal_form(**kwargs) -> ProposalForm:
-    scopes = db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
+    scopes = Scope.ordered()
     return ProposalForm(body_length=g.settings["proposal_length"],
                         categories=g.process.categories, scopes=scopes, **kwargs)
 
@@ -135,7 +135,7 @@ def index():
     total, proposals, page, pages = services.list_proposals(
         g.component, viewer=current_user, seed=seed, page=page_number(), per_page=PAGE_SIZE,
         **filters)
-    scopes = db.session.scalars(select(Scope).order_by(Scope.position, Scope.id)).all()
+    scopes = Scope.ordered()
     # Only the filters that are set go into the links of other pages.
     args = {name: ("1" if value is True else value) for name, value in filters.items()
             if value not in (None, "", False) and not (name == "order" and value == "random")}
